@@ -1,0 +1,23 @@
+"""Where the book's data lives."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+#: The repository root: ``src/dsv3/paths.py`` -> ``src/dsv3`` -> ``src`` -> root.
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+#: ``data/`` of the repository, or the folder named by ``DSV3_DATA_DIR``.
+DATA_DIR = Path(os.environ.get("DSV3_DATA_DIR", REPO_ROOT / "data"))
+
+
+def data_file(name: str) -> Path:
+    """Path of ``data/<name>``; raises ``FileNotFoundError`` naming the file when it is missing."""
+    path = DATA_DIR / name
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"data file {path} not found; dsv3 reads the data/ folder of its repository "
+            "(install it with `pip install -e .` from a clone, or set DSV3_DATA_DIR)"
+        )
+    return path
