@@ -1,0 +1,56 @@
+"""FLOPs per token against DeepSeek's ISCA '25 Table 2, and utilisation against Meta's MFU."""
+
+from __future__ import annotations
+
+import pytest
+
+from dsv3.data import fact, training_run
+from dsv3.flops import mean_context, six_n, training_flops_per_token
+from dsv3.models import load_model
+from dsv3.params import count_params
+from dsv3.utilisation import achieved_flops_per_gpu, mfu
+
+
+@pytest.mark.parametrize(("model", "fact_id"), [("DeepSeek-V3", "flops.v3.train_per_token_4k"),
+                                               ("DeepSeek-V2", "flops.v2.train_per_token_4k")])
+def test_deepseek_training_flops_within_two_percent(model: str, fact_id: str) -> None:
+    # ISCA '25 Table 2: DeepSeek-V2 155, DeepSeek-V3 250 GFLOPs per token at sequence length 4096.
+    computed = training_flops_per_token(load_model(model), seq_len=4096)
+    assert computed == pytest.approx(fact(fact_id).value, rel=0.02)
+
+
+def test_flops_grow_with_sequence_length_and_mtp() -> None:
+    v3 = load_model("DeepSeek-V3")
+    assert training_flops_per_token(v3, 32768) > training_flops_per_token(v3, 4096)
+    assert training_flops_per_token(v3, include_mtp=True) > training_flops_per_token(v3)
+    assert training_flops_per_token(v3, causal=False) > training_flops_per_token(v3)
+
+
+def test_six_n_is_below_the_attention_aware_count() -> None:
+    v3 = load_model("DeepSeek-V3")
+    assert six_n(count_params(v3).activated("without_embedding")) < training_flops_per_token(v3)
+
+
+def test_mean_context() -> None:
+    assert mean_context(4096) == 2048.5 and mean_context(4096, causal=False) == 4096
+    with pytest.raises(ValueError, match="seq_len must be positive"):
+        mean_context(0)
+
+
+def test_llama_405b_utilisation_is_below_metas_reported_range() -> None:
+    # 3.8e25 FLOPs (Llama 3 paper Section 1) over 30.84M GPU-h (model card) at 989.4 TFLOP/s BF16
+    # is ~35%: below the 38-43% of Table 4, because the card's hours cover all of training.
+    run = training_run("Llama 3.1 405B", "all training")
+    peak = fact("hw.h800.bf16_dense_flops").value
+    u = achieved_flops_per_gpu(fact("llama31_405b.training_flops").value, run.gpu_hours) / peak
+    assert 0.30 < u < fact("llama31_405b.mfu_low").value
+    # The same with the attention-aware FLOPs per token on 15.6T tokens lands in the same place.
+    per_token = training_flops_per_token(load_model("Llama-3.1-405B"), 8192)
+    assert mfu(per_token, run.tokens, run.gpu_hours, peak) == pytest.approx(u, rel=0.1)
+
+
+def test_mfu_bad_input() -> None:
+    with pytest.raises(ValueError, match="peak_flops_per_gpu must be positive"):
+        mfu(1e9, 1e12, 100, 0)
+    with pytest.raises(ValueError, match="gpu_hours must be positive"):
+        achieved_flops_per_gpu(1e20, -1)

@@ -1,0 +1,138 @@
+"""Parameter counts against the published figures, and properties that hold for any config."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+
+from dsv3.config import parse_config
+from dsv3.data import fact
+from dsv3.models import check_published, load_model, published_params, read_published
+from dsv3.params import CONVENTIONS, count_params, fp8_scale_elements, mtp_params, mtp_unique
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures" / "hf-configs"
+ALL_CONFIGS = sorted((ROOT / "data" / "models").glob("*.json")) + sorted(FIXTURES.glob("*.json"))
+
+
+def test_published_figures_of_the_book_models_are_reproduced() -> None:
+    # data/models/published_params.csv: each row quotes its source (V3/V2 reports, Mixtral
+    # announcement, Llama 3 paper, Qwen2.5 card, DeepSeek LLM paper) with its rounding.
+    table = published_params()
+    assert len(table) >= 12
+    failed = table[~table["reproduced"]]
+    assert failed.empty, failed[["file", "figure", "published", "computed"]].to_string()
+
+
+def test_published_figures_of_unseen_fixture_models_are_reproduced() -> None:
+    table = check_published(read_published(FIXTURES / "published.csv"), FIXTURES)
+    failed = table[~table["reproduced"]]
+    assert failed.empty, failed[["file", "figure", "published", "computed"]].to_string()
+
+
+def test_deepseek_v3_checkpoint_to_the_element() -> None:
+    # Hugging Face safetensors metadata of deepseek-ai/DeepSeek-V3 (data/facts.csv):
+    # total 684,531,386,000 = BF16 3,918,786,560 + F8_E4M3 680,571,043,840 + F32 41,555,600.
+    arch = load_model("DeepSeek-V3")
+    main, mtp = count_params(arch), mtp_params(arch)
+    scales = fp8_scale_elements(arch)
+    router_bias = main.total["router bias"] + mtp.total["MTP router bias"]  # stored in F32
+    stored = main.total_params + mtp.total_params
+    assert stored + scales == fact("params.v3.safetensors_total").value
+    assert scales + router_bias == fact("params.v3.safetensors_f32").value
+    bf16 = sum(
+        n
+        for part in (main.total, mtp.total)
+        for name, n in part.items()
+        if any(k in name for k in ("embedding", "output head", "norm", "router", "MTP projection"))
+        and "router bias" not in name
+    )
+    assert bf16 == fact("params.v3.safetensors_bf16").value
+    assert stored - bf16 - router_bias == fact("params.v3.safetensors_f8").value
+
+
+def test_deepseek_v3_readme_figures() -> None:
+    # README_WEIGHTS.md: "11.5B unique parameters" (MTP) and MTP "Activation parameters: 2.4B";
+    # README: 685B on Hugging Face = 671B main + 14B MTP.
+    arch = load_model("DeepSeek-V3")
+    main, mtp = count_params(arch), mtp_params(arch)
+    projection = mtp.total["MTP projection"]
+    assert fact("params.v3.mtp_unique").agrees(mtp_unique(mtp) - projection)
+    assert fact("params.v3.mtp_activated").agrees(mtp.activated() - projection)
+    assert fact("params.v3.hf_total").agrees(main.total_params + mtp.total_params + fp8_scale_elements(arch))
+    assert fact("params.v3.readme_embedding").agrees(main.total["embedding"])
+
+
+@pytest.mark.parametrize("path", ALL_CONFIGS, ids=[p.name for p in ALL_CONFIGS])
+def test_components_add_up(path: Path) -> None:
+    count = count_params(parse_config(json.loads(path.read_text())))
+    assert count.total_params == sum(count.total.values())
+    assert count.activated() <= count.total_params or count.tied_head
+    assert count.activated("without_embedding_and_head") < count.activated("without_embedding") < count.activated()
+
+
+@pytest.mark.parametrize("path", [p for p in ALL_CONFIGS if not parse_config(json.loads(p.read_text())).is_moe],
+                         ids=lambda p: p.name)
+def test_dense_models_activate_everything(path: Path) -> None:
+    count = count_params(parse_config(json.loads(path.read_text())))
+    assert count.activated() == count.total_params
+
+
+MOE_CONFIGS = [p for p in ALL_CONFIGS if parse_config(json.loads(p.read_text())).is_moe]
+
+
+def _experts_key(cfg: dict) -> str:
+    return next(k for k in ("n_routed_experts", "num_local_experts", "num_experts") if k in cfg)
+
+
+@pytest.mark.parametrize("path", MOE_CONFIGS, ids=lambda p: p.name)
+def test_routing_to_every_expert_activates_everything(path: Path) -> None:
+    cfg = json.loads(path.read_text())
+    cfg["num_experts_per_tok"] = cfg[_experts_key(cfg)]
+    cfg["topk_group"] = cfg.get("n_group", 1)
+    count = count_params(parse_config(cfg))
+    assert count.activated() == count.total_params
+
+
+@pytest.mark.parametrize("path", MOE_CONFIGS, ids=lambda p: p.name)
+def test_adding_experts_changes_total_not_activated(path: Path) -> None:
+    cfg = json.loads(path.read_text())
+    more = copy.deepcopy(cfg)
+    added = cfg[_experts_key(cfg)]
+    more[_experts_key(cfg)] = 2 * added
+    arch = parse_config(cfg)
+    before, after = count_params(arch), count_params(parse_config(more))
+    assert after.total_params > before.total_params
+    # Only the router grows for the active path: one row of d (and one bias) per new expert per MoE layer.
+    router_growth = added * arch.n_moe_layers * (arch.hidden_size + (1 if cfg.get("topk_method") == "noaux_tc" else 0))
+    assert after.activated() - before.activated() == router_growth
+    assert after.active["routed experts"] == before.active["routed experts"]
+
+
+def test_tied_embeddings_are_stored_once_and_multiplied_twice() -> None:
+    cfg = json.loads((FIXTURES / "qwen3-8b.config.json").read_text())
+    untied = count_params(parse_config(cfg))
+    cfg["tie_word_embeddings"] = True
+    tied = count_params(parse_config(cfg))
+    head = cfg["vocab_size"] * cfg["hidden_size"]
+    assert tied.total_params == untied.total_params - head
+    assert tied.activated() == tied.total_params
+    assert tied.activated("without_embedding") == untied.activated("without_embedding")
+
+
+def test_unknown_convention() -> None:
+    with pytest.raises(ValueError, match="convention must be one of"):
+        count_params(load_model("DeepSeek-V3")).activated("half")  # type: ignore[arg-type]
+    assert len(CONVENTIONS) == 3
+
+
+def test_mtp_and_fp8_refuse_models_without_them() -> None:
+    with pytest.raises(ValueError, match="no multi-token prediction"):
+        mtp_params(load_model("DeepSeek-V2"))
+    with pytest.raises(ValueError, match="not an FP8 checkpoint"):
+        fp8_scale_elements(load_model("Mixtral-8x7B"))
+    with pytest.raises(KeyError, match="GPT-5"):
+        load_model("GPT-5")
