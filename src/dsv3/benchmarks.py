@@ -1,0 +1,284 @@
+"""Benchmark scores of DeepSeek-V3 Technical Report (arXiv:2412.19437) Tables 3, 6 and 7.
+
+The data is ``data/benchmark_scores.csv`` (one row per printed cell, with whether it is printed in
+bold) and ``data/benchmark_models.csv`` (the architecture and parameter rows, which are not scores).
+
+The paper's rule for bold, stated under Table 3: "Best results are shown in bold. Scores with a gap
+not exceeding 0.3 are considered to be at the same level." This module recomputes that rule
+(:func:`bold_cells`), reads a printed gap against it given the printed rounding
+(:func:`rule_verdict`), and counts DeepSeek-V3's wins, ties and losses against each peer
+(:func:`head_to_head`). Scores are in points (percent, or a percentile for Codeforces), except
+Pile-test, which is in bits per byte (BPB), where lower is better.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+
+from dsv3 import tables
+from dsv3.checks import non_negative, positive
+from dsv3.data import SOURCE, Column, read_table
+from dsv3.paths import data_file
+
+#: "Scores with a gap not exceeding 0.3 are considered to be at the same level" (Table 3 note).
+TIE_POINTS = 0.3
+
+#: Metrics where a lower value is better. Table 3's Pile-test is in bits per byte.
+LOWER_IS_BETTER = frozenset({"BPB"})
+
+#: The paper's tables in this data, with the DeepSeek-V3 column of each.
+TABLES = ("Table 3", "Table 6", "Table 7")
+DEEPSEEK_V3 = {"Table 3": "DeepSeek-V3 Base", "Table 6": "DeepSeek-V3", "Table 7": "DeepSeek-V3"}
+
+SCORES = (
+    Column("table", choices=TABLES),
+    Column("category"),
+    Column("benchmark"),
+    Column("metric", required=False),
+    Column("shots", "number", required=False),
+    Column("model"),
+    Column("model_printed"),
+    Column("value", "number", required=False),
+    Column("bold_in_paper", choices=("yes", "no")),
+    SOURCE,
+)
+
+MODELS = (
+    Column("table", choices=TABLES),
+    Column("model"),
+    Column("model_printed"),
+    Column("architecture", required=False, choices=("MoE", "Dense")),
+    Column("activated_params_b", "number", required=False, positive=True),
+    Column("total_params_b", "number", required=False, positive=True),
+    SOURCE,
+)
+
+KEY = ["table", "benchmark", "metric"]
+
+
+@cache
+def load_scores(path: Path | None = None) -> pd.DataFrame:
+    """Every score cell of Tables 3, 6 and 7: ``data/benchmark_scores.csv`` (or ``path``), validated.
+
+    Beyond the schema, a (table, benchmark, metric, model) must appear once, and ``value`` is
+    missing only where the paper prints "-" (then it is not bold). Raises ``DataError`` naming the
+    file, row and column of a bad cell.
+    """
+    from dsv3.data import DataError
+
+    path = path or data_file("benchmark_scores.csv")
+    table = read_table(path, SCORES)
+    dup = table.duplicated(KEY + ["model"])
+    if dup.any():
+        row = int(dup.to_numpy().nonzero()[0][0]) + 1
+        raise DataError(f"{path.name}, row {row}: duplicate (table, benchmark, metric, model)")
+    bad = table["value"].isna() & (table["bold_in_paper"] == "yes")
+    if bad.any():
+        row = int(bad.to_numpy().nonzero()[0][0]) + 1
+        raise DataError(f"{path.name}, row {row}, column 'bold_in_paper': a missing value cannot be bold")
+    return table
+
+
+@cache
+def load_models(path: Path | None = None) -> pd.DataFrame:
+    """Architecture and parameter rows of Tables 3 and 6 (not scores): ``data/benchmark_models.csv``."""
+    return read_table(path or data_file("benchmark_models.csv"), MODELS)
+
+
+def lower_is_better(metric: str) -> bool:
+    """Whether a lower score is better for ``metric`` (only Table 3's Pile-test BPB)."""
+    return metric in LOWER_IS_BETTER
+
+
+def tie_for(metric: str) -> float:
+    """The gap within which two scores count as the same level.
+
+    :data:`TIE_POINTS` (0.3) for scores in points. For Pile-test in bits per byte the paper bolds
+    only the lowest value: a gap of 0.3 BPB would tie every model in that row (0.542 to 0.638), so
+    the rule's 0.3 is read as points and BPB gets no tie band.
+    """
+    return 0.0 if lower_is_better(metric) else TIE_POINTS
+
+
+def decimals(metric: str) -> int:
+    """Decimals the paper prints for ``metric``: 3 for bits per byte, 1 for every score in points."""
+    return 3 if lower_is_better(metric) else 1
+
+
+def format_score(value: float, metric: str) -> str:
+    """A score as the paper prints it (``78.8``, ``9.0``, ``0.606``); a missing one as ``-``."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    return f"{float(value):.{decimals(metric)}f}"
+
+
+def models_of(scores: pd.DataFrame, table: str) -> list[str]:
+    """The model columns of ``table`` in the paper's order (DeepSeek-V3 last)."""
+    _check_table(table)
+    return list(dict.fromkeys(scores.loc[scores["table"] == table, "model"]))
+
+
+def wide(scores: pd.DataFrame, table: str) -> pd.DataFrame:
+    """``table`` as the paper lays it out: one row per benchmark and metric, one column per model.
+
+    Columns: ``category``, ``benchmark``, ``metric``, ``shots``, then the models in the paper's
+    order. Rows keep the paper's order.
+    """
+    _check_table(table)
+    part = scores[scores["table"] == table]
+    order = list(dict.fromkeys(zip(part["benchmark"], part["metric"])))
+    values = part.pivot_table(index=["benchmark", "metric"], columns="model", values="value", aggfunc="first",
+                              dropna=False)
+    meta = part.drop_duplicates(["benchmark", "metric"]).set_index(["benchmark", "metric"])
+    out = meta.loc[order, ["category", "shots"]].join(values.loc[order, models_of(scores, table)])
+    return out.reset_index()[["category", "benchmark", "metric", "shots", *models_of(scores, table)]]
+
+
+def bold_mask(table_wide: pd.DataFrame, models: list[str], tie: float | None = None) -> pd.DataFrame:
+    """Cells of ``table_wide`` (from :func:`wide`) that the paper's rule sets in bold.
+
+    In each row: the best value and every value within the tie band of it, which is
+    :func:`tie_for` the row's metric (0.3 points; none for BPB) unless ``tie`` is given for all
+    rows. Higher is better except for BPB. Built on :func:`dsv3.tables.bold_mask`; missing values
+    are never bold.
+    """
+    if tie is not None:
+        non_negative("tie", tie)
+    low = table_wide["metric"].map(lower_is_better).astype(bool)
+    parts = []
+    for is_low, best in ((False, max), (True, min)):
+        rows = table_wide[low == is_low]
+        if rows.empty:
+            continue
+        for metric in dict.fromkeys(rows["metric"]):
+            band = tie_for(metric) if tie is None else tie
+            parts.append(tables.bold_mask(rows[rows["metric"] == metric], models, best=best, tie=band))
+    return pd.concat(parts).loc[table_wide.index]
+
+
+def bold_cells(scores: pd.DataFrame, tie: float | None = None) -> pd.Series:
+    """For every row of ``scores`` (long form), whether the rule bolds it: :func:`bold_mask` per table."""
+    out = pd.Series(False, index=scores.index, dtype=bool)
+    for table in scores["table"].unique():
+        w = wide(scores, table)
+        mask = bold_mask(w, models_of(scores, table), tie)
+        lookup = {
+            (b, m, model): bool(mask.loc[i, model])
+            for i, (b, m) in enumerate(zip(w["benchmark"], w["metric"]))
+            for model in models_of(scores, table)
+        }
+        part = scores["table"] == table
+        out[part] = [lookup[(b, m, model)] for b, m, model in scores.loc[part, ["benchmark", "metric", "model"]].itertuples(index=False)]
+    return out
+
+
+def gap_to_best(scores: pd.DataFrame) -> pd.Series:
+    """For every row of ``scores``, how far its value is behind the best of its table row (>= 0).
+
+    In the metric's own units; for BPB the gap is value - minimum. Missing values give NaN.
+    """
+    key = scores[KEY].astype(str).agg("|".join, axis=1)
+    low = scores["metric"].map(lower_is_better).astype(bool)
+    best_hi = scores.groupby(key)["value"].transform("max")
+    best_lo = scores.groupby(key)["value"].transform("min")
+    gap = (best_hi - scores["value"]).where(~low, scores["value"] - best_lo)
+    return gap.round(9)
+
+
+Verdict = Literal["same level", "behind", "undetermined"]
+
+
+def rule_verdict(gap: float, resolution: float, tie: float = TIE_POINTS) -> Verdict:
+    """What the 0.3 rule says about a printed ``gap`` to the row's best, given printed rounding.
+
+    Each printed score is its true value rounded to ``resolution`` (0.1 in Tables 3, 6 and 7), so
+    the true gap is within ``resolution`` of the printed one. "same level" (bold) when every gap
+    the printing allows is at most ``tie``; "behind" (not bold) when every one exceeds it; else
+    "undetermined": a printed gap of exactly 0.3 may be 0.25 or 0.35 before rounding.
+    """
+    g = non_negative("gap", gap)
+    r = positive("resolution", resolution)
+    t = non_negative("tie", tie)
+    eps = 1e-9
+    if g + r <= t + eps:
+        return "same level"
+    if g - r >= t - eps:
+        return "behind"
+    return "undetermined"
+
+
+def head_to_head(scores: pd.DataFrame, table: str, tie: float | None = None) -> pd.DataFrame:
+    """DeepSeek-V3's wins, ties and losses against each peer in ``table``, by category.
+
+    A tie is a gap of at most :func:`tie_for` the metric (0.3 points; none for BPB) unless ``tie``
+    is given; otherwise the better score wins (higher, or lower for BPB). Cells the paper prints as
+    "-" are skipped. Returns columns ``category``, ``peer``, ``wins``, ``ties``, ``losses``,
+    ``compared``, one row per category and peer in the paper's order.
+    """
+    _check_table(table)
+    if tie is not None:
+        non_negative("tie", tie)
+    w = wide(scores, table)
+    me = DEEPSEEK_V3[table]
+    peers = [m for m in models_of(scores, table) if m != me]
+    rows = []
+    for category in dict.fromkeys(w["category"]):
+        part = w[w["category"] == category]
+        for peer in peers:
+            counts = {"wins": 0, "ties": 0, "losses": 0}
+            for _, r in part.iterrows():
+                a, b = r[me], r[peer]
+                if pd.isna(a) or pd.isna(b):
+                    continue
+                band = tie_for(r["metric"]) if tie is None else tie
+                diff = (b - a) if lower_is_better(r["metric"]) else (a - b)
+                if abs(diff) <= band + 1e-9:
+                    counts["ties"] += 1
+                elif diff > 0:
+                    counts["wins"] += 1
+                else:
+                    counts["losses"] += 1
+            rows.append({"category": category, "peer": peer, **counts, "compared": sum(counts.values())})
+    return pd.DataFrame(rows)
+
+
+def score(scores: pd.DataFrame, table: str, model: str, benchmark: str, metric: str | None = None) -> float:
+    """One printed score; ``KeyError`` unless exactly one cell matches (NaN for a "-" cell)."""
+    part = scores[(scores["table"] == table) & (scores["model"] == model) & (scores["benchmark"] == benchmark)]
+    if metric is not None:
+        part = part[part["metric"] == metric]
+    if len(part) != 1:
+        raise KeyError(f"expected one score for {table} / {model} / {benchmark} / {metric}, found {len(part)}")
+    return float(part["value"].iloc[0])
+
+
+def mean_scores(scores: pd.DataFrame, table: str, models: list[str], benchmarks: Mapping[str, str] | None = None) -> pd.Series:
+    """Unweighted mean score of each of ``models`` over the rows of ``table`` where all have a score.
+
+    ``benchmarks`` (benchmark -> metric) restricts the rows. BPB rows are refused: a mean of
+    points and bits per byte means nothing.
+    """
+    w = wide(scores, table)
+    if w["metric"].map(lower_is_better).any():
+        raise ValueError(f"table {table!r} mixes BPB with points; pick benchmarks in points")
+    if benchmarks is not None:
+        keep = [(b, m) in set(benchmarks.items()) for b, m in zip(w["benchmark"], w["metric"])]
+        w = w[keep]
+    missing = [m for m in models if m not in w.columns]
+    if missing:
+        raise ValueError(f"models {missing} are not columns of {table}")
+    w = w.dropna(subset=models)
+    if w.empty:
+        raise ValueError("no benchmark row has a score for every model")
+    return w[models].mean()
+
+
+def _check_table(table: str) -> None:
+    if table not in TABLES:
+        raise ValueError(f"table must be one of {list(TABLES)}, got {table!r}")
