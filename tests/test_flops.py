@@ -54,3 +54,15 @@ def test_mfu_bad_input() -> None:
         mfu(1e9, 1e12, 100, 0)
     with pytest.raises(ValueError, match="gpu_hours must be positive"):
         achieved_flops_per_gpu(1e20, -1)
+
+
+def test_convention_grid() -> None:
+    from dsv3.utilisation import convention_grid
+
+    peaks = {"FP8": fact("hw.h800.fp8_dense_flops").value, "BF16": fact("hw.h800.bf16_dense_flops").value}
+    grid = convention_grid({("6N", "pre"): 3e24, ("attn", "pre"): 3.7e24}, {"pre": 2.664e6}, peaks)
+    assert list(grid["MFU"]) == sorted(grid["MFU"])
+    by = grid.set_index(["FLOPs", "peak"])["MFU"]
+    assert by[("attn", "BF16")] == pytest.approx(2 * by[("attn", "FP8")], rel=1e-3)  # 1978.9 = 2 x 989.45
+    with pytest.raises(ValueError, match="not in gpu_hours"):
+        convention_grid({("6N", "all"): 1e24}, {"pre": 1.0}, peaks)

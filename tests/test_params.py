@@ -136,3 +136,16 @@ def test_mtp_and_fp8_refuse_models_without_them() -> None:
         fp8_scale_elements(load_model("Mixtral-8x7B"))
     with pytest.raises(KeyError, match="GPT-5"):
         load_model("GPT-5")
+
+
+def test_v3_reconciliation_rows() -> None:
+    # DeepSeek's six figures (report Abstract, README, README_WEIGHTS.md): all follow from the
+    # config except "36.7B" (no whole-matrix convention gives it) and the "14B" MTP size
+    # (685B - 671B: a difference of rounded totals; the stored module is 13.46B).
+    from dsv3.reconcile import v3_parameter_reconciliation
+
+    table = v3_parameter_reconciliation(load_model("DeepSeek-V3")).set_index("published")
+    assert not table.loc[36.7e9, "agrees"]
+    assert not table.loc[14e9, "agrees"]
+    assert table.drop(index=[36.7e9, 14e9])["agrees"].all()
+    assert len(table) == 7

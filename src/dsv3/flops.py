@@ -66,3 +66,15 @@ def training_flops_per_token(arch: Architecture, seq_len: int = 4096, causal: bo
 def six_n(activated_params: float) -> float:
     """The 6N rule of thumb: training FLOPs per token from activated parameters alone, no attention."""
     return 6.0 * positive("activated_params", activated_params)
+
+
+def run_flops(arch: Architecture, segments: list[tuple[float, int]], include_mtp: bool = False) -> float:
+    """Training FLOPs of a run made of ``(tokens, sequence length)`` segments.
+
+    E.g. DeepSeek-V3: 14.8T tokens at 4K, then the two context-extension phases of Section 4.3
+    (1000 steps x 1920 x 32K and 1000 x 480 x 128K tokens).
+    """
+    return sum(
+        positive("tokens", tokens) * training_flops_per_token(arch, seq_len, include_mtp=include_mtp)
+        for tokens, seq_len in segments
+    )

@@ -223,3 +223,20 @@ def fp8_scale_elements(arch: Architecture, include_mtp: bool = True) -> int:
 
     layers = list(arch.ffn) + ([arch.ffn[-1]] * arch.n_mtp_layers if include_mtp else [])
     return sum(layer(f) for f in layers)
+
+
+def component_table(count: ParamCount) -> "pd.DataFrame":
+    """Total and activated parameters by component, largest first, with their shares."""
+    import pandas as pd
+
+    table = pd.DataFrame(
+        {
+            "component": list(count.total),
+            "total": [count.total[c] for c in count.total],
+            "activated": [count.active[c] for c in count.total],
+        }
+    )
+    table = table.sort_values("total", ascending=False, kind="stable").reset_index(drop=True)
+    table["share of total"] = table["total"] / table["total"].sum()
+    table["share of activated"] = table["activated"] / table["activated"].sum()
+    return table

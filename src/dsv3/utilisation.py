@@ -23,3 +23,23 @@ def mfu(flops_per_token: float, tokens: float, gpu_hours: float, peak_flops_per_
     """Model FLOPs utilisation of a training run (a fraction of ``peak_flops_per_gpu``)."""
     total = positive("flops_per_token", flops_per_token) * positive("tokens", tokens)
     return achieved_flops_per_gpu(total, gpu_hours) / positive("peak_flops_per_gpu", peak_flops_per_gpu)
+
+
+def convention_grid(work: dict[tuple[str, str], float], gpu_hours: dict[str, float],
+                    peaks: dict[str, float]) -> "pd.DataFrame":
+    """MFU under every combination of FLOPs convention, hours and peak, lowest first.
+
+    ``work[(flops_label, hours_label)]`` is the total FLOPs, counted under ``flops_label``, of the
+    part of the run that ``gpu_hours[hours_label]`` paid for; ``peaks`` maps a label to FLOP/s.
+    """
+    import pandas as pd
+
+    rows = []
+    for (flops_label, hours_label), total in work.items():
+        if hours_label not in gpu_hours:
+            raise ValueError(f"work names hours {hours_label!r}, not in gpu_hours {list(gpu_hours)}")
+        rate = achieved_flops_per_gpu(total, gpu_hours[hours_label])
+        for peak_label, peak in peaks.items():
+            rows.append({"FLOPs": flops_label, "hours": hours_label, "peak": peak_label, "total FLOPs": total,
+                         "TFLOP/s per GPU": rate / 1e12, "MFU": rate / positive("peak", peak)})
+    return pd.DataFrame(rows).sort_values("MFU", kind="stable").reset_index(drop=True)
