@@ -66,3 +66,15 @@ def test_convention_grid() -> None:
     assert by[("attn", "BF16")] == pytest.approx(2 * by[("attn", "FP8")], rel=1e-3)  # 1978.9 = 2 x 989.45
     with pytest.raises(ValueError, match="not in gpu_hours"):
         convention_grid({("6N", "all"): 1e24}, {"pre": 1.0}, peaks)
+
+
+def test_crossover_with_a_dense_model() -> None:
+    from dsv3.flops import crossover_seq_len
+
+    v3, qwen = load_model("DeepSeek-V3"), load_model("Qwen2.5-72B")
+    t = crossover_seq_len(v3, qwen)
+    assert t is not None and 4096 < t < 131072  # cheaper at 4K (ISCA '25 Table 2: 250 vs 394)
+    assert training_flops_per_token(v3, t) > training_flops_per_token(qwen, t)
+    assert training_flops_per_token(v3, t - 1) <= training_flops_per_token(qwen, t - 1)
+    assert crossover_seq_len(v3, qwen, high=4096) is None  # still cheaper at 4K
+    assert crossover_seq_len(qwen, v3) == 1  # the dense model is dearer from the first token

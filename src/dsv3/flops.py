@@ -78,3 +78,22 @@ def run_flops(arch: Architecture, segments: list[tuple[float, int]], include_mtp
         positive("tokens", tokens) * training_flops_per_token(arch, seq_len, include_mtp=include_mtp)
         for tokens, seq_len in segments
     )
+
+
+def crossover_seq_len(a: Architecture, b: Architecture, low: int = 1, high: int = 1 << 24) -> int | None:
+    """Shortest sequence length at which ``a`` costs more training FLOPs per token than ``b``.
+
+    Both costs are linear in the mean context, so they cross at most once; ``None`` if ``a`` stays
+    cheaper up to ``high``. Found by bisection over integer lengths.
+    """
+    def a_dearer(t: int) -> bool:
+        return training_flops_per_token(a, t) > training_flops_per_token(b, t)
+
+    if a_dearer(low):
+        return low
+    if not a_dearer(high):
+        return None
+    while high - low > 1:
+        mid = (low + high) // 2
+        low, high = (low, mid) if a_dearer(mid) else (mid, high)
+    return high

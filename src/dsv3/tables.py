@@ -45,10 +45,16 @@ def to_html(
         styler = styler.format(na_rep="–")
     if bold is not None:
         styler = styler.apply(lambda _: bold.replace({True: "font-weight: bold", False: ""}), axis=None)
+    numeric = [c for c in df.columns if pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])]
+    if numeric:
+        styler = styler.set_properties(subset=numeric, **{"text-align": "right"})
     if not index:
         styler = styler.hide(axis="index")
     styler = styler.set_caption(f"Source: {source}").set_table_styles(
-        [{"selector": "caption", "props": "caption-side: bottom; text-align: left; font-size: 0.85em;"}]
+        [
+            {"selector": "caption", "props": "caption-side: bottom; text-align: left; font-size: 0.85em;"},
+            {"selector": "td, th", "props": "padding: 0.2em 0.6em;"},
+        ]
     )
     return styler.to_html()
 
