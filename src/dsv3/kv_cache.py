@@ -83,6 +83,16 @@ def attention_kind(attention: GQA | MLA) -> str:
     return "MQA" if attention.n_kv_heads == 1 else "GQA"
 
 
+def kv_cache_formula(arch: Architecture) -> str:
+    """The Table 1 formula of ``arch`` with its config's numbers, e.g. ``'(512 + 64) x 61'``."""
+    a, l = arch.attention, arch.n_layers
+    if isinstance(a, MLA):
+        return f"({a.kv_lora_rank} + {a.qk_rope_head_dim}) x {l}"
+    if a.n_kv_heads == 1:
+        return f"2 x {a.head_dim} x {l}"
+    return f"2 x {a.n_kv_heads} x {a.head_dim} x {l}"
+
+
 def kv_cache_elements_per_layer(attention: GQA | MLA) -> int:
     """Elements cached per token in one layer: d_c + d_h^R for MLA, 2 n_g d_h for GQA/MHA/MQA."""
     if isinstance(attention, MLA):
@@ -137,7 +147,7 @@ def miscount_no_rope_key(arch: Architecture) -> int:
 def miscount_doubled_latent(arch: Architecture) -> int:
     """Elements per token if the latent is counted once for K and once for V: 2 d_c l.
 
-    The factor 2 of the MHA/GQA rows of Table 1 applied to d_c (and, as usually, no k^R): MLA's
+    The factor 2 of the MHA/GQA rows of Table 1 applied to d_c (and, as usual, no k^R): MLA's
     keys and values are both up-projected from the same cached c^KV (Eqs. 10 and 11).
     """
     return 2 * _mla(arch).kv_lora_rank * arch.n_layers
