@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 HOURS_PER_DAY = 24.0
+SECONDS_PER_HOUR = 3600.0
 TRILLION = 1e12
 
 
@@ -46,7 +47,7 @@ def gpu_hours_per_trillion_tokens(gpu_hours: float, tokens: float) -> float:
 
 def tokens_per_gpu_second(gpu_hours: float, tokens: float) -> float:
     """Average training throughput in tokens per GPU per second."""
-    return positive("tokens", tokens) / (positive("gpu_hours", gpu_hours) * 3600.0)
+    return positive("tokens", tokens) / (positive("gpu_hours", gpu_hours) * SECONDS_PER_HOUR)
 
 
 def ratio(numerator: float, denominator: float) -> float:

@@ -13,9 +13,7 @@ from __future__ import annotations
 from itertools import product
 
 from dsv3.checks import non_negative, positive
-
-HOURS_PER_DAY = 24.0
-SECONDS_PER_HOUR = 3600.0
+from dsv3.cost import HOURS_PER_DAY, SECONDS_PER_HOUR, rental_cost_usd
 MILLION = 1e6
 
 
@@ -25,8 +23,8 @@ def daily_cost_usd(avg_nodes: float, gpus_per_node: float, usd_per_gpu_hour: flo
 
     The disclosure: 226.75 x 8 x $2 x 24 = $87,072.
     """
-    return (positive("avg_nodes", avg_nodes) * positive("gpus_per_node", gpus_per_node)
-            * positive("usd_per_gpu_hour", usd_per_gpu_hour) * positive("hours", hours))
+    gpu_hours = positive("avg_nodes", avg_nodes) * positive("gpus_per_node", gpus_per_node) * positive("hours", hours)
+    return rental_cost_usd(gpu_hours, usd_per_gpu_hour)
 
 
 def revenue_usd(input_tokens: float, cache_hit_tokens: float, output_tokens: float, *,

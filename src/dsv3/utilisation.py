@@ -10,8 +10,7 @@ dense FP8 of an H800 SXM). DeepSeek publishes no MFU for V3; these are this book
 from __future__ import annotations
 
 from dsv3.checks import positive
-
-SECONDS_PER_HOUR = 3600.0
+from dsv3.cost import SECONDS_PER_HOUR
 
 
 def achieved_flops_per_gpu(total_flops: float, gpu_hours: float) -> float:
