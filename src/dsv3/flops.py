@@ -41,6 +41,14 @@ def matmul_flops_per_token(count: ParamCount) -> float:
     return 2.0 * count.activated("without_embedding")
 
 
+def forward_breakdown(arch: Architecture, seq_len: int = 4096, causal: bool = True) -> dict[str, float]:
+    """Forward FLOPs per token of the main model, split into ``weights`` and ``attention``."""
+    return {
+        "weights": matmul_flops_per_token(count_params(arch)),
+        "attention": arch.n_layers * attention_flops_per_token_layer(arch, seq_len, causal),
+    }
+
+
 def forward_flops_per_token(arch: Architecture, seq_len: int = 4096, causal: bool = True,
                             include_mtp: bool = False) -> float:
     """Forward FLOPs for one token at sequence length ``seq_len``.
@@ -48,8 +56,7 @@ def forward_flops_per_token(arch: Architecture, seq_len: int = 4096, causal: boo
     With ``include_mtp`` (DeepSeek-V3), the multi-token-prediction module's own pass is added:
     its projection, its transformer layer, and the shared output head multiplied once more.
     """
-    flops = matmul_flops_per_token(count_params(arch))
-    flops += arch.n_layers * attention_flops_per_token_layer(arch, seq_len, causal)
+    flops = sum(forward_breakdown(arch, seq_len, causal).values())
     if include_mtp:
         mtp = mtp_params(arch)
         flops += 2.0 * (mtp.activated() - mtp.active["shared embedding"])

@@ -36,40 +36,62 @@ CONVENTIONS: dict[Convention, str] = {
 }
 
 
-def attention_weights(att: GQA | MLA, d: int) -> dict[str, int]:
-    """Parameters of one attention block, by projection (norms inside attention included)."""
+#: A weight matrix as (name, out_features, in_features, has_bias).
+Matrix = tuple[str, int, int, bool]
+
+
+def attention_matrices(att: GQA | MLA, d: int) -> list[Matrix]:
+    """The projection matrices of one attention block, with their shapes (out x in).
+
+    MLA (V2 report Eqs. 9-19): W^DQ as ``q_a_proj`` and W^UQ with W^QR as ``q_b_proj`` (or one
+    ``q_proj`` without query compression), W^DKV with W^KR as ``kv_a_proj_with_mqa``, W^UK with
+    W^UV as ``kv_b_proj``, and W^O as ``o_proj``.
+    """
     if isinstance(att, MLA):
-        b = 1 if att.bias else 0
-        w: dict[str, int] = {}
-        if att.q_lora_rank is None:
-            w["q_proj"] = d * att.n_heads * att.qk_head_dim
-        else:
-            w["q_a_proj"] = d * att.q_lora_rank + b * att.q_lora_rank
-            w["q_a_layernorm"] = att.q_lora_rank
-            w["q_b_proj"] = att.q_lora_rank * att.n_heads * att.qk_head_dim
-        kv_a = att.kv_lora_rank + att.qk_rope_head_dim
-        w["kv_a_proj_with_mqa"] = d * kv_a + b * kv_a
-        w["kv_a_layernorm"] = att.kv_lora_rank
-        w["kv_b_proj"] = att.kv_lora_rank * att.n_heads * (att.qk_nope_head_dim + att.v_head_dim)
-        w["o_proj"] = att.n_heads * att.v_head_dim * d + b * d
-        return w
-    q = att.n_heads * att.head_dim
-    kv = att.n_kv_heads * att.head_dim
-    w = {
-        "q_proj": d * q + (q if att.qkv_bias else 0),
-        "k_proj": d * kv + (kv if att.qkv_bias else 0),
-        "v_proj": d * kv + (kv if att.qkv_bias else 0),
-        "o_proj": q * d + (d if att.o_bias else 0),
-    }
-    if att.qk_norm:
-        w["q_norm"] = att.head_dim
-        w["k_norm"] = att.head_dim
-    return w
+        q: list[Matrix] = (
+            [("q_proj", att.n_heads * att.qk_head_dim, d, False)]
+            if att.q_lora_rank is None
+            else [("q_a_proj", att.q_lora_rank, d, att.bias),
+                  ("q_b_proj", att.n_heads * att.qk_head_dim, att.q_lora_rank, False)]
+        )
+        return q + [
+            ("kv_a_proj_with_mqa", att.kv_lora_rank + att.qk_rope_head_dim, d, att.bias),
+            ("kv_b_proj", att.n_heads * (att.qk_nope_head_dim + att.v_head_dim), att.kv_lora_rank, False),
+            ("o_proj", d, att.n_heads * att.v_head_dim, att.bias),
+        ]
+    q_width, kv_width = att.n_heads * att.head_dim, att.n_kv_heads * att.head_dim
+    return [
+        ("q_proj", q_width, d, att.qkv_bias),
+        ("k_proj", kv_width, d, att.qkv_bias),
+        ("v_proj", kv_width, d, att.qkv_bias),
+        ("o_proj", d, q_width, att.o_bias),
+    ]
+
+
+def attention_norms(att: GQA | MLA) -> dict[str, int]:
+    """RMSNorm weights inside attention: MLA's latent norms, Qwen3's per-head q/k norms."""
+    if isinstance(att, MLA):
+        norms = {"kv_a_layernorm": att.kv_lora_rank}
+        if att.q_lora_rank is not None:
+            norms["q_a_layernorm"] = att.q_lora_rank
+        return norms
+    return {"q_norm": att.head_dim, "k_norm": att.head_dim} if att.qk_norm else {}
+
+
+def attention_weights(att: GQA | MLA, d: int) -> dict[str, int]:
+    """Parameters of one attention block, by projection (biases and the norms inside included)."""
+    weights = {name: out * inp + (out if bias else 0) for name, out, inp, bias in attention_matrices(att, d)}
+    return weights | attention_norms(att)
+
+
+def mlp_matrices(d: int, intermediate: int, bias: bool = False) -> list[Matrix]:
+    """A SwiGLU MLP: gate and up projections (i x d) and the down projection (d x i)."""
+    return [("gate_proj", intermediate, d, bias), ("up_proj", intermediate, d, bias), ("down_proj", d, intermediate, bias)]
 
 
 def mlp_weights(d: int, intermediate: int, bias: bool = False) -> int:
-    """A SwiGLU MLP: gate and up (d x i) and down (i x d), plus biases if any."""
-    return 3 * d * intermediate + ((2 * intermediate + d) if bias else 0)
+    """Parameters of a SwiGLU MLP: 3 d i, plus biases if any."""
+    return sum(out * inp + (out if b else 0) for _, out, inp, b in mlp_matrices(d, intermediate, bias))
 
 
 @dataclass
@@ -192,34 +214,16 @@ def fp8_scale_elements(arch: Architecture, include_mtp: bool = True) -> int:
     b0, b1 = arch.fp8_block
     d = arch.hidden_size
 
-    def blocks(out_features: int, in_features: int) -> int:
-        return math.ceil(out_features / b0) * math.ceil(in_features / b1)
+    def scales(matrices: list[Matrix]) -> int:
+        return sum(math.ceil(out / b0) * math.ceil(inp / b1) for _, out, inp, _ in matrices)
 
-    def mlp(width: int) -> int:
-        return 2 * blocks(width, d) + blocks(d, width)
-
-    att = arch.attention
-    if isinstance(att, MLA):
-        q = (
-            blocks(att.n_heads * att.qk_head_dim, d)
-            if att.q_lora_rank is None
-            else blocks(att.q_lora_rank, d) + blocks(att.n_heads * att.qk_head_dim, att.q_lora_rank)
-        )
-        attn = (
-            q
-            + blocks(att.kv_lora_rank + att.qk_rope_head_dim, d)
-            + blocks(att.n_heads * (att.qk_nope_head_dim + att.v_head_dim), att.kv_lora_rank)
-            + blocks(d, att.n_heads * att.v_head_dim)
-        )
-    else:
-        q, kv = att.n_heads * att.head_dim, att.n_kv_heads * att.head_dim
-        attn = blocks(q, d) + 2 * blocks(kv, d) + blocks(d, q)
+    attn = scales(attention_matrices(arch.attention, d))
 
     def layer(ffn: DenseMLP | MoE) -> int:
         if isinstance(ffn, DenseMLP):
-            return attn + mlp(ffn.intermediate_size)
-        shared = mlp(ffn.shared_intermediate_size) if ffn.n_shared else 0
-        return attn + ffn.n_routed * mlp(ffn.expert_intermediate_size) + shared
+            return attn + scales(mlp_matrices(d, ffn.intermediate_size))
+        shared = scales(mlp_matrices(d, ffn.shared_intermediate_size)) if ffn.n_shared else 0
+        return attn + ffn.n_routed * scales(mlp_matrices(d, ffn.expert_intermediate_size)) + shared
 
     layers = list(arch.ffn) + ([arch.ffn[-1]] * arch.n_mtp_layers if include_mtp else [])
     return sum(layer(f) for f in layers)

@@ -1,7 +1,7 @@
 """DeepSeek's own parameter figures for V3, reconciled with one count of the released config.
 
-DeepSeek quotes V3's size six ways: "671B" and "37B" (report Abstract), "36.7B (including 0.9B
-for Embedding and 0.9B for the output Head)", "11.5B unique" and "2.4B" for the MTP module
+DeepSeek quotes V3's size in many ways: "671B" and "37B" (report Abstract), "36.7B (including
+0.9B for Embedding and 0.9B for the output Head)", "11.5B unique" and "2.4B" for the MTP module
 (README_WEIGHTS.md), and "685B ... 671B ... 14B" on Hugging Face (README Section 3). Each row
 below recomputes the figure under the convention that explains it and says what the gap is.
 """
@@ -22,6 +22,11 @@ def v3_parameter_reconciliation(arch: Architecture) -> pd.DataFrame:
     stored_main_and_mtp = main.total_params + mtp.total_params
     scales = fp8_scale_elements(arch)
     rows = [
+        ("params.v3.paper_total", main.total_params,
+         "the main model's stored weights, embedding and head included"),
+        ("params.v3.paper_activated", main.activated("without_embedding"),
+         "activated weights without the input embedding (a lookup), the output head counted; "
+         f"with both ends the count is {main.activated() / 1e9:.2f}B, which would round to 38B"),
         ("params.v3.readme_total", main.total_params,
          "the 61-layer main model that inference/model.py builds, embedding and head included"),
         ("params.v3.readme_embedding", main.total["embedding"],
@@ -32,8 +37,9 @@ def v3_parameter_reconciliation(arch: Architecture) -> pd.DataFrame:
          f"counting both 0.93B matrices, as the parenthesis says, gives {main.activated() / 1e9:.2f}B. "
          "No count of whole weight matrices gives 36.7B"),
         ("params.v3.mtp_unique", mtp_unique(mtp) - projection,
-         f"the MTP module without its shared embedding and head and without its {projection / 1e9:.3f}B "
-         f"projection M (with it: {mtp_unique(mtp) / 1e9:.2f}B)"),
+         f"the MTP module without its shared embedding and head, and without its {projection / 1e9:.3f}B "
+         f"projection M (with it: {mtp_unique(mtp) / 1e9:.2f}B); the README does not say what it leaves out, "
+         "but this is the count that reproduces its figure"),
         ("params.v3.mtp_activated", mtp.activated() - projection,
          "the MTP module's activated weights with the shared embedding and head, again without M"),
         ("params.v3.hf_mtp", mtp.total_params,
@@ -58,12 +64,3 @@ def v3_parameter_reconciliation(arch: Architecture) -> pd.DataFrame:
     )
     return table
 
-
-def v3_activated_alternatives(arch: Architecture) -> dict[str, float]:
-    """V3's activated parameters under each convention, for the "37B" vs "36.7B" discussion."""
-    count = count_params(arch)
-    return {
-        "with embedding and head": float(count.activated("with_embedding_and_head")),
-        "without embedding": float(count.activated("without_embedding")),
-        "without embedding and head": float(count.activated("without_embedding_and_head")),
-    }

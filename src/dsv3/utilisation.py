@@ -9,8 +9,15 @@ dense FP8 of an H800 SXM). DeepSeek publishes no MFU for V3; these are this book
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from dsv3.checks import positive
 from dsv3.cost import SECONDS_PER_HOUR
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from dsv3.config import Architecture
 
 
 def achieved_flops_per_gpu(total_flops: float, gpu_hours: float) -> float:
@@ -18,14 +25,19 @@ def achieved_flops_per_gpu(total_flops: float, gpu_hours: float) -> float:
     return positive("total_flops", total_flops) / (positive("gpu_hours", gpu_hours) * SECONDS_PER_HOUR)
 
 
+def mfu_of_total(total_flops: float, gpu_hours: float, peak_flops_per_gpu: float) -> float:
+    """Model FLOPs utilisation of a run that did ``total_flops`` in ``gpu_hours``."""
+    return achieved_flops_per_gpu(total_flops, gpu_hours) / positive("peak_flops_per_gpu", peak_flops_per_gpu)
+
+
 def mfu(flops_per_token: float, tokens: float, gpu_hours: float, peak_flops_per_gpu: float) -> float:
     """Model FLOPs utilisation of a training run (a fraction of ``peak_flops_per_gpu``)."""
     total = positive("flops_per_token", flops_per_token) * positive("tokens", tokens)
-    return achieved_flops_per_gpu(total, gpu_hours) / positive("peak_flops_per_gpu", peak_flops_per_gpu)
+    return mfu_of_total(total, gpu_hours, peak_flops_per_gpu)
 
 
 def convention_grid(work: dict[tuple[str, str], float], gpu_hours: dict[str, float],
-                    peaks: dict[str, float]) -> "pd.DataFrame":
+                    peaks: dict[str, float]) -> pd.DataFrame:
     """MFU under every combination of FLOPs convention, hours and peak, lowest first.
 
     ``work[(flops_label, hours_label)]`` is the total FLOPs, counted under ``flops_label``, of the
@@ -42,3 +54,46 @@ def convention_grid(work: dict[tuple[str, str], float], gpu_hours: dict[str, flo
             rows.append({"FLOPs": flops_label, "hours": hours_label, "peak": peak_label, "total FLOPs": total,
                          "TFLOP/s per GPU": rate / 1e12, "MFU": rate / positive("peak", peak)})
     return pd.DataFrame(rows).sort_values("MFU", kind="stable").reset_index(drop=True)
+
+
+Segment = tuple[float, int]  # (tokens, sequence length)
+
+
+def v3_training_segments() -> dict[str, list[Segment]]:
+    """DeepSeek-V3's training tokens by the hours that paid for them, from the report.
+
+    ``pre-training``: 14.8T tokens at 4K (Sections 4.1-4.2). ``all stages`` adds the two YaRN
+    phases of Section 4.3: 1000 steps x 1920 sequences of 32K, then 1000 x 480 of 128K
+    (62.9B tokens each). Post-training tokens are not published and are left out.
+    """
+    from dsv3.data import fact, training_run
+
+    pre = training_run("DeepSeek-V3", "pre-training")
+    pretrain = [(float(pre.tokens), int(fact("v3.pretraining_seq_len").value))]
+    steps = fact("v3.yarn.steps_per_phase").value
+    phases = [
+        (steps * fact(f"v3.yarn.phase{i}_batch").value * fact(f"v3.yarn.phase{i}_seq_len").value,
+         int(fact(f"v3.yarn.phase{i}_seq_len").value))
+        for i in (1, 2)
+    ]
+    return {"pre-training": pretrain, "all stages": pretrain + phases}
+
+
+def work_by_convention(arch: Architecture, segments: dict[str, list[Segment]]) -> dict[tuple[str, str], float]:
+    """Total training FLOPs of each segment list under the three FLOPs conventions.
+
+    ``6N``: 6 x activated weights without the embedding per token, no attention; ``with
+    attention``: :func:`dsv3.flops.run_flops`; ``with attention and MTP``: the same with the
+    multi-token-prediction module. Keys are ``(convention, segments label)`` for
+    :func:`convention_grid`.
+    """
+    from dsv3.flops import run_flops, six_n
+    from dsv3.params import count_params
+
+    per_token_6n = six_n(count_params(arch).activated("without_embedding"))
+    work: dict[tuple[str, str], float] = {}
+    for label, segs in segments.items():
+        work[("6N", label)] = sum(tokens for tokens, _ in segs) * per_token_6n
+        work[("with attention", label)] = run_flops(arch, segs)
+        work[("with attention and MTP", label)] = run_flops(arch, segs, include_mtp=True)
+    return work
