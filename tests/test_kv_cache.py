@@ -44,11 +44,11 @@ def test_gqa_peers_are_isca_table1(model, kb: float) -> None:
     assert kv.kv_cache_bytes_per_token(model, "bf16") / kv.KB == pytest.approx(kb)
 
 
-def test_isca_ratios_from_the_printed_sizes() -> None:
+def test_isca_ratios_from_the_configs() -> None:
     # ISCA Table 1 prints 4.66x for Qwen-2.5 72B and 7.28x for LLaMA-3.1 405B.
-    assert round(327.680 / 70.272, 2) == 4.66
-    # 516.096 / 70.272 = 7.344...: the printed 7.28x does not follow from the printed sizes.
-    assert round(516.096 / 70.272, 2) == 7.34
+    qwen = kv.kv_cache_bytes_per_token(QWEN) / kv.kv_cache_bytes_per_token(V3)
+    assert fact("kv.isca_table1.qwen25_72b_ratio").agrees(qwen)
+    # Its sizes give 516.096 / 70.272 = 7.344...: the printed 7.28x does not follow from them.
     ratio = kv.kv_cache_bytes_per_token(LLAMA) / kv.kv_cache_bytes_per_token(V3)
     assert round(ratio, 2) == 7.34 and not fact("kv.isca_table1.llama31_405b_ratio").agrees(ratio)
 
@@ -79,9 +79,12 @@ def test_v2_93_percent_needs_6_bit_cache() -> None:
 def test_table1_rows_on_v3_shapes() -> None:
     # V3 Section 4.2: n_h = 128, d_h = 128, 61 layers.
     assert kv.mha_elements(128, 128, 61) == 1_998_848
-    assert kv.mqa_elements(128, 61) == 2 * 128 * 61
-    assert kv.gqa_elements(8, 128, 61) == 2 * 8 * 128 * 61
-    assert kv.mha_elements(128, 128, 61) / kv.mla_elements(512, 64, 61) == pytest.approx(1_998_848 / 35_136)
+    # MQA is GQA with one group, MHA is GQA with a group per head (V2 Table 1).
+    assert kv.mqa_elements(128, 61) == kv.gqa_elements(1, 128, 61)
+    assert kv.mha_elements(128, 128, 61) == kv.gqa_elements(128, 128, 61)
+    # GQA with Llama-3.1-405B's 8 groups of 128 over 126 layers, at 2 bytes: ISCA Table 1's 516.096 KB.
+    llama_kb = kv.gqa_elements(8, 128, 126) * kv.bytes_per_element("bf16") / kv.KB
+    assert fact("kv.isca_table1.llama31_405b_kb").agrees(llama_kb)
 
 
 def test_miscounts_of_v3() -> None:
@@ -110,16 +113,71 @@ def test_attention_kinds() -> None:
     assert kv.attention_kind(GQA(32, 8, 128)) == "GQA"
 
 
+@pytest.mark.parametrize(("model", "key"), [(V3, "v3"), (QWEN, "qwen25_72b"), (LLAMA, "llama31_405b")])
+def test_cache_per_sequence_is_isca_table1_per_token(model, key: str) -> None:
+    # A sequence's cache, and what one generated token reads of it, is ISCA Table 1's size per
+    # token of context, at the 32K and 128K of V3 Section 4.3.
+    published = fact(f"kv.isca_table1.{key}_kb")
+    for phase in ("phase1", "phase2"):
+        ctx = int(fact(f"v3.yarn.{phase}_seq_len").value)
+        per_token = kv.kv_cache_bytes_per_token(model, "bf16")
+        assert published.agrees(kv.kv_cache_bytes(per_token, ctx) / ctx / kv.KB)
+        assert published.agrees(kv.cache_bytes_read_per_generated_token(per_token, ctx) / ctx / kv.KB)
+
+
+def test_sequences_of_v2_are_gqa_with_2_25_groups() -> None:
+    # V2 Table 1 caption: MLA's cache "is equal to GQA with only 2.25 groups" (of d_h = 128, 60
+    # layers), so four V2 sequences cache what one sequence of GQA with 4 x 2.25 = 9 groups would.
+    ctx = int(fact("v3.yarn.phase2_seq_len").value)
+    groups = fact("kv.v2.table1_gqa_groups").value
+    gqa_9 = kv.gqa_elements(int(4 * groups), 128, 60) * kv.bytes_per_element("bf16")
+    assert kv.kv_cache_bytes(kv.kv_cache_bytes_per_token(V2), ctx, n_sequences=4) == kv.kv_cache_bytes(gqa_9, ctx)
+
+
 def test_serving_arithmetic() -> None:
-    # 70,272 bytes per token x 131,072 tokens (128K) = 9.21e9 bytes per sequence.
-    assert kv.kv_cache_bytes(70_272, 131_072) == 70_272 * 131_072
-    assert kv.kv_cache_bytes(70_272, 1024, n_sequences=3) == 3 * 70_272 * 1024
-    assert kv.cache_bytes_read_per_generated_token(70_272, 32_768) == 70_272 * 32_768
     # 640e9 bytes, 145e9 of weights, 10e9 per sequence: 49 sequences.
     assert kv.max_concurrent_sequences(640e9, 145e9, 10_000, 1_000_000) == 49
     # Weights larger than memory: nothing fits.
     assert kv.max_concurrent_sequences(640e9, 671e9, 70_272, 32_768) == 0
     assert kv.memory_left_for_cache(640e9, 671e9) == -31e9
+
+
+def test_h800_memory_is_80_gib() -> None:
+    # NVIDIA H100 SXM5 datasheet: "80GB" of HBM3, physically 80 GiB; the H800 SXM has the same.
+    assert fact("hw.h800.memory_bytes").value == 80 * 2**30 == 80 * kv.GiB
+
+
+def test_v3_fits_one_node_of_h800s_barely() -> None:
+    # 8 H800s per node (V2 Section 3.2.3) x 80 GiB = 687,194,767,360 bytes; V3's weights in FP8,
+    # 1 byte per parameter, are its 671B parameters (V3 Abstract).
+    gpus, memory = int(fact("kv.v2.node_gpus").value), fact("hw.h800.memory_bytes").value
+    at_32k = kv.node_fit(V3, "fp8", "bf16", 1, gpus, memory, 32_768)
+    assert at_32k.n_gpus == 8 and at_32k.memory_bytes == 687_194_767_360
+    assert fact("params.v3.paper_total").agrees(at_32k.weight_bytes)
+    # 687.19e9 - 671.03e9 = 16.17e9 bytes left: 16.17e9 / (70,272 x 32,768 = 2.30e9) = 7.02 sequences of
+    # 32K, 16.17e9 / (70,272 x 131,072 = 9.21e9) = 1.76 of 128K.
+    assert 16.1e9 < at_32k.free_bytes < 16.2e9
+    assert at_32k.sequence_bytes == 2_302_672_896 and at_32k.sequences == 7
+    assert kv.node_fit(V3, "fp8", "bf16", 1, gpus, memory, 131_072).sequences == 1
+    # Two nodes: 1,374.39e9 - 671.03e9 = 703.36e9 bytes, / 9.21e9 = 76.4 sequences of 128K.
+    assert kv.node_fit(V3, "fp8", "bf16", 2, gpus, memory, 131_072).sequences == 76
+
+
+def test_llama_405b_needs_two_nodes_of_h800s() -> None:
+    # About 405B parameters x 2 bytes (BF16) = 812e9 bytes > 687.2e9 bytes of one node: nothing fits.
+    gpus, memory = int(fact("kv.v2.node_gpus").value), fact("hw.h800.memory_bytes").value
+    one = kv.node_fit(LLAMA, "bf16", "bf16", 1, gpus, memory, 131_072)
+    assert one.free_bytes < 0 and one.sequences == 0
+    assert 405e9 * 2 < one.weight_bytes < 406e9 * 2
+    # Two nodes: 1,374.39e9 - 811.7e9 = 562.7e9 bytes, / (516,096 x 131,072 = 67.6e9) = 8.3 of 128K.
+    assert kv.node_fit(LLAMA, "bf16", "bf16", 2, gpus, memory, 131_072).sequences == 8
+
+
+def test_hidden_over_heads_miscount_of_v3() -> None:
+    # V3 Section 4.2: hidden dimension 7168, 128 heads: a calculator infers heads of 56, and K and
+    # V of 2 x 7168 = 14,336 elements per layer.
+    assert kv.head_dim_from_hidden(V3) == 56
+    assert kv.miscount_hidden_over_heads_per_layer(V3) == 14_336
 
 
 @pytest.mark.parametrize(
@@ -139,6 +197,10 @@ def test_serving_arithmetic() -> None:
         (lambda: kv.gqa_elements(8, 0, 61), "head_dim"),
         (lambda: kv.memory_left_for_cache(0, 1), "memory_bytes"),
         (lambda: kv.memory_left_for_cache(640e9, -1), "weight_bytes"),
+        (lambda: kv.node_fit(V3, "fp8", "bf16", 0, 8, 80 * 2**30, 32_768), "n_nodes"),
+        (lambda: kv.node_fit(V3, "fp8", "bf16", 1, 8, 0, 32_768), "gpu_memory_bytes"),
+        (lambda: kv.node_fit(V3, "fp8", "bf16", 1, 8, 80 * 2**30, 0), "context_len"),
+        (lambda: kv.node_fit(V3, "int3", "bf16", 1, 8, 80 * 2**30, 32_768), "dtype"),
     ],
 )
 def test_bad_input_names_the_argument(call, name: str) -> None:

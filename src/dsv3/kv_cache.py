@@ -17,10 +17,12 @@ bytes read from the cache per generated token.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from numbers import Integral
 
 from dsv3.checks import non_negative, positive
 from dsv3.config import GQA, MLA, Architecture
+from dsv3.params import count_params
 
 #: Bytes per stored element. "6bit" is DeepSeek-V2's KV quantization, "6 bits on average"
 #: per element (V2 report Section 3.2.3).
@@ -28,6 +30,10 @@ BYTES_PER_ELEMENT: dict[str, float] = {"fp32": 4.0, "bf16": 2.0, "fp16": 2.0, "f
 
 #: Bytes in a KB as the DeepSeek papers use it (ISCA '25 Table 1: 70.272 KB = 70,272 bytes).
 KB = 1_000
+#: Bytes in a GB (10^9), the book's unit for parameters x bytes and cache sizes.
+GB = 1_000_000_000
+#: Bytes in a GiB (2^30), the book's unit for memory capacity (an "80GB" H800 has 80 GiB of HBM3).
+GiB = 2**30
 
 
 def _count(name: str, value: int) -> int:
@@ -119,14 +125,31 @@ def _mla(arch: Architecture) -> MLA:
     return arch.attention
 
 
+def head_dim_from_hidden(arch: Architecture) -> float:
+    """The head size a calculator infers from ``hidden_size / num_attention_heads``: d / n_h.
+
+    56 for DeepSeek-V3 (7168 / 128), whose real per-head dimension d_h is 128 (V3 report Section 4.2).
+    """
+    return arch.hidden_size / arch.attention.n_heads
+
+
+def miscount_hidden_over_heads_per_layer(arch: Architecture) -> int:
+    """Elements per token per layer if MLA is read as MHA caching K and V with head size d / n_h.
+
+    2 n_h (d / n_h) = 2 d: a key and a value as wide as the hidden state, the MHA row of
+    DeepSeek-V2 Table 1 for any layer whose keys and values are ``d_model`` wide.
+    """
+    _mla(arch)
+    return 2 * arch.hidden_size
+
+
 def miscount_hidden_over_heads(arch: Architecture) -> int:
     """Elements per token if MLA is read as MHA with head size hidden_size / n_h caching K and V.
 
     2 n_h (d / n_h) l = 2 d l: what a calculator that knows only ``hidden_size``,
     ``num_attention_heads`` and ``num_key_value_heads`` computes (7168 / 128 = 56 for DeepSeek-V3).
     """
-    _mla(arch)
-    return 2 * arch.hidden_size * arch.n_layers
+    return miscount_hidden_over_heads_per_layer(arch) * arch.n_layers
 
 
 def miscount_upprojected_kv(arch: Architecture) -> int:
@@ -197,3 +220,47 @@ def max_concurrent_sequences(memory_bytes: float, weight_bytes: float, bytes_per
     free = memory_left_for_cache(memory_bytes, weight_bytes)
     per_sequence = kv_cache_bytes(bytes_per_token, _count("context_len", context_len))
     return max(0, math.floor(free / per_sequence))
+
+
+def weight_bytes(arch: Architecture, dtype: str) -> float:
+    """Bytes of ``arch``'s weights stored at ``dtype``: total parameters (:func:`dsv3.params.count_params`,
+    embedding and output head included, no MTP module) x :func:`bytes_per_element`.
+
+    671.0e9 bytes for DeepSeek-V3 in FP8 (1 byte per parameter), as released.
+    """
+    return count_params(arch).total_params * bytes_per_element(dtype)
+
+
+@dataclass(frozen=True)
+class NodeFit:
+    """What fits on ``n_gpus`` GPUs: the weights, the memory left beside them, and the sequences it holds."""
+
+    n_gpus: int
+    memory_bytes: float  #: n_nodes x GPUs per node x memory per GPU
+    weight_bytes: float  #: total parameters x bytes per element of the weight dtype
+    free_bytes: float  #: memory - weights; negative when the weights alone do not fit
+    sequence_bytes: float  #: KV cache of one sequence of ``context_len`` tokens
+    sequences: int  #: floor(free / sequence), 0 when the weights do not fit
+
+
+def node_fit(arch: Architecture, weight_dtype: str, cache_dtype: str, n_nodes: int, gpus_per_node: int,
+             gpu_memory_bytes: float, context_len: int) -> NodeFit:
+    """Sequences of ``context_len`` tokens whose caches fit beside ``arch``'s weights on ``n_nodes`` nodes.
+
+    memory = n_nodes x gpus_per_node x gpu_memory_bytes; weights = :func:`weight_bytes`; cache per
+    sequence = :func:`kv_cache_bytes_per_token` at ``cache_dtype`` x ``context_len``. An upper
+    bound, as :func:`max_concurrent_sequences` says: activations, buffers and fragmentation are not
+    counted, the weights are assumed split without copies and each sequence's cache on one GPU.
+    """
+    n_gpus = _count("n_nodes", n_nodes) * _count("gpus_per_node", gpus_per_node)
+    memory = n_gpus * positive("gpu_memory_bytes", gpu_memory_bytes)
+    weights = weight_bytes(arch, weight_dtype)
+    per_token = kv_cache_bytes_per_token(arch, cache_dtype)
+    return NodeFit(
+        n_gpus=n_gpus,
+        memory_bytes=memory,
+        weight_bytes=weights,
+        free_bytes=memory_left_for_cache(memory, weights),
+        sequence_bytes=kv_cache_bytes(per_token, _count("context_len", context_len)),
+        sequences=max_concurrent_sequences(memory, weights, per_token, context_len),
+    )
