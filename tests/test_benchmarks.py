@@ -197,8 +197,9 @@ def test_text_claims_of_the_paper(scores) -> None:
 EXCEPTIONS = {
     ("Table 3", "TriviaQA", "LLaMA-3.1 405B Base"): (
         "82.7 is 0.2 behind 82.9, so the rule bolds it whatever the rounding. The README bolded it at "
-        "release (an early copy of the README still prints **82.7**), and commit d5c08b3 (2025-02-02) "
-        "removed that bold: the only printed bold that breaks the stated rule."
+        "release (an early copy of the README still prints **82.7**), and commit d5c08b3 (2025-02-02), "
+        "the only later change to these tables, most likely removed that bold (the change itself was not "
+        "read): the only printed bold that breaks the stated rule."
     ),
     ("Table 3", "HellaSwag", "DeepSeek-V3 Base"): (
         "88.9 is exactly 0.3 behind 89.2 as printed; unrounded, the gap may be up to 0.4, so the printed "
@@ -310,6 +311,60 @@ def test_head_to_head_counts_by_hand(scores) -> None:
     assert code_v2.compared == 5
     t7 = bm.head_to_head(scores, "Table 7")
     assert _wtl(t7, "Open-ended", "Claude-3.5-Sonnet-1022") == (1, 1, 0)
+
+
+def test_outcome_respects_the_direction_and_the_tie_band() -> None:
+    # Table 3, Pile-test (BPB): "0.542" (LLaMA3.1 405B) and "0.548" (DeepSeek-V3); lower is better,
+    # and BPB has no tie band, so DeepSeek-V3 loses by 0.006.
+    assert bm.advantage(0.548, 0.542, "BPB") == pytest.approx(-0.006)
+    assert bm.outcome(0.548, 0.542, "BPB") == "loss"
+    assert bm.outcome(0.542, 0.548, "BPB") == "win"
+    # Table 6, MMLU (EM): DeepSeek V3 "88.5" against Claude-3.5-Sonnet-1022 "88.3": within 0.3, a tie;
+    # IF-Eval (Prompt Strict): "86.1" against "86.5": 0.4 behind, a loss.
+    assert bm.outcome(88.5, 88.3, "EM") == "tie"
+    assert bm.outcome(86.1, 86.5, "Prompt Strict") == "loss"
+    # A printed gap of exactly 0.3 (Table 3 HellaSwag, "88.9" against "89.2") is a tie, in floating point too.
+    assert bm.outcome(88.9, 89.2, "Acc.") == "tie"
+    assert bm.outcome(88.9, 89.2, "Acc.", tie=0.0) == "loss"
+
+
+def test_wtl_table_of_table_6(scores) -> None:
+    # Table 6, DeepSeek V3 against Claude-3.5-Sonnet-1022, counted from the README table:
+    # losses MMLU-Pro (75.9 vs 78.0), IF-Eval (86.1 vs 86.5), GPQA-Diamond (59.1 vs 65.0), SimpleQA
+    # (24.9 vs 28.4), SWE Verified (42.0 vs 50.8), Aider-Edit (79.7 vs 84.2); ties MMLU (88.5 vs
+    # 88.3) and MMLU-Redux (89.1 vs 88.9); the other 14 of the 22 rows are wins.
+    # Against GPT-4o 0513: losses SimpleQA (24.9 vs 38.2) and FRAMES (73.3 vs 80.5), no ties
+    # (LongBench v2 48.7 vs 48.1 is 0.6 ahead), 20 wins.
+    table = bm.wtl_table(scores, "Table 6")
+    assert list(table.index) == ["English", "Code", "Math", "Chinese", "all"]
+    assert list(table.columns) == ["DeepSeek-V2-0506", "DeepSeek-V2.5-0905", "Qwen2.5-72B-Instruct",
+                                   "LLaMA-3.1-405B-Instruct", "Claude-3.5-Sonnet-1022", "GPT-4o-0513"]
+    assert table.loc["all", "Claude-3.5-Sonnet-1022"] == "14 / 2 / 6"
+    assert table.loc["English", "Claude-3.5-Sonnet-1022"] == "3 / 2 / 4"
+    assert table.loc["all", "GPT-4o-0513"] == "20 / 0 / 2"
+    # DeepSeek V2-0506's two "-" cells (SWE Verified, Aider-Polyglot) are not counted: 20 compared.
+    h2h = bm.head_to_head(scores, "Table 6")
+    assert h2h[(h2h["category"] == "all") & (h2h["peer"] == "DeepSeek-V2-0506")].iloc[0].compared == 20
+    assert bm.record(scores, "Table 6", "Claude-3.5-Sonnet-1022") == "14 wins, 2 ties and 6 losses"
+
+
+def test_losses(scores) -> None:
+    # The six and two losses counted in test_wtl_table_of_table_6, in the paper's row order.
+    assert bm.losses(scores, "Table 6", "Claude-3.5-Sonnet-1022") == [
+        "MMLU-Pro", "IF-Eval", "GPQA-Diamond", "SimpleQA", "SWE Verified", "Aider-Edit"
+    ]
+    assert bm.losses(scores, "Table 6", "GPT-4o-0513") == ["SimpleQA", "FRAMES"]
+    # Table 3 against LLaMA3.1 405B: Pile-test (BPB) "0.548" vs "**0.542**" is a loss because lower
+    # BPB is better (a rule of peer - ours > 0.3 would miss it). Then PIQA (84.7 vs
+    # 85.9), RACE-Middle (67.1 vs 74.2), RACE-High (51.3 vs 56.8), NaturalQuestions (40.0 vs 41.5),
+    # C3 (78.6 vs 79.7); CLUEWSC (82.7 vs 83.0) is within 0.3, a tie.
+    assert bm.losses(scores, "Table 3", "LLaMA-3.1 405B Base") == [
+        "Pile-test", "PIQA", "RACE-Middle", "RACE-High", "NaturalQuestions", "C3"
+    ]
+    # Table 6 prints LiveCodeBench with two metrics: a loss there would be named with its metric.
+    assert bm.losses(scores, "Table 6", "DeepSeek-V2-0506") == []
+    with pytest.raises(KeyError, match="not a peer"):
+        bm.losses(scores, "Table 6", "DeepSeek-V3")
 
 
 def test_mean_scores(scores) -> None:

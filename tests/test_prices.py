@@ -62,7 +62,6 @@ def test_r1_prices_agree_with_the_serving_disclosure(table) -> None:
 
 
 def test_every_row_has_dates_and_a_source(table) -> None:
-    assert table["name"].is_unique
     assert (table["source"].str.len() > 40).all()
     assert (table["dates"].str.len() > 3).all()
 
@@ -87,17 +86,29 @@ def test_input_and_blended_price() -> None:
     assert prices.blended_price(0.07, 0.27, 1.10, input_output_ratio=1e12, cache_hit_rate=1) == pytest.approx(0.07)
 
 
-def test_workload_cost_of_deepseeks_day_at_r1_prices() -> None:
-    # 342B x $0.14 + 266B x $0.55 + 168B x $2.19 per 1M = $562,100: the disclosure's day
-    # ("608B, of which 342B tokens (56.3%) hit", "168B") at "R1 Pricing".
-    cost = prices.workload_cost(0.14, 0.55, 2.19, input_tokens=608e9, output_tokens=168e9, cache_hit_rate=342 / 608)
-    assert cost == pytest.approx(47_880 + 146_300 + 367_920)
+def test_bill_of_deepseeks_day_at_r1_prices() -> None:
+    # The disclosure's day ("Total input tokens: 608B, of which 342B tokens (56.3%) hit", "Total
+    # output tokens: 168B") at "R1 Pricing: $0.14/M ... $0.55/M ... $2.19/M": "the total daily
+    # revenue would be $562,027". The printed counts are whole billions, so the bill matches to 0.02%.
+    day = prices.bill(608e9, 342e9, 168e9, hit_price=0.14, miss_price=0.55, output_price=2.19)
+    assert day.total == pytest.approx(fact("serving.theoretical_revenue_usd").value, rel=2e-4)
+    # Its parts are the three kinds of token; the 168B output tokens at $2.19 are the largest.
+    assert day.total == sum(day)
+    assert day.output > day.cache_miss > day.cache_hit
+    # The same day on the R1 row of the price table, through workload_costs.
+    r1 = prices.load_prices().query("name == 'DeepSeek-R1'")
+    assert prices.workload_costs(r1, input_tokens=608e9, output_tokens=168e9,
+                                 cache_hit_rate=342 / 608).iloc[0] == pytest.approx(day.total)
 
 
-def test_price_ratio() -> None:
-    # GPT-4o-2024-08-06 over DeepSeek-V3 standard: $2.50 / $0.27 input, $10.00 / $1.10 output.
-    assert round(prices.price_ratio(2.50, 0.27), 1) == 9.3
-    assert round(prices.price_ratio(10.00, 1.10), 1) == 9.1
+def test_a_model_without_a_cache_price_bills_hits_as_misses() -> None:
+    # GPT-4-0613 has no cache-hit price (DeepSeek-V2 model_price.png: "GPT-4-0613 30.00 60.00").
+    no_cache = prices.bill(608e9, 342e9, 168e9, hit_price=None, miss_price=30.0, output_price=60.0)
+    assert no_cache == prices.bill(608e9, 342e9, 168e9, hit_price=math.nan, miss_price=30.0, output_price=60.0)
+    assert no_cache.total == pytest.approx(prices.bill(608e9, 0, 168e9, hit_price=30.0, miss_price=30.0,
+                                                       output_price=60.0).total)
+    with pytest.raises(ValueError, match="cannot exceed"):
+        prices.bill(1e9, 2e9, 0, hit_price=0.14, miss_price=0.55, output_price=2.19)
 
 
 def test_pareto_front() -> None:
@@ -123,10 +134,10 @@ def test_pareto_front() -> None:
         (lambda: prices.input_price(0.07, 0.27, math.nan), "cache_hit_rate"),
         (lambda: prices.blended_price(0.07, 0.27, -1.1, input_output_ratio=3, cache_hit_rate=0.5), "output"),
         (lambda: prices.blended_price(0.07, 0.27, 1.1, input_output_ratio=-3, cache_hit_rate=0.5), "input_output_ratio"),
-        (lambda: prices.workload_cost(0.07, 0.27, 1.1, input_tokens=-1, output_tokens=1, cache_hit_rate=0.5), "input_tokens"),
-        (lambda: prices.workload_cost(0.07, 0.27, 1.1, input_tokens=1, output_tokens=math.inf, cache_hit_rate=0.5), "output_tokens"),
-        (lambda: prices.price_ratio(2.5, 0), "ours"),
-        (lambda: prices.price_ratio("2.5", 0.27), "theirs"),
+        (lambda: prices.bill(-1, 0, 1, hit_price=0.07, miss_price=0.27, output_price=1.1), "input_tokens"),
+        (lambda: prices.bill(1, 0, math.inf, hit_price=0.07, miss_price=0.27, output_price=1.1), "output_tokens"),
+        (lambda: prices.bill(1, 0, 1, hit_price=0.07, miss_price=-0.27, output_price=1.1), "miss_price"),
+        (lambda: prices.bill(1, 0, 1, hit_price=0.07, miss_price=0.27, output_price=-1.1), "output_price"),
     ],
 )
 def test_bad_input_names_the_argument(call, name) -> None:

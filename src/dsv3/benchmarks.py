@@ -7,8 +7,12 @@ The paper's rule for bold, stated under Table 3: "Best results are shown in bold
 not exceeding 0.3 are considered to be at the same level." This module recomputes that rule
 (:func:`bold_cells`), reads a printed gap against it given the printed rounding
 (:func:`rule_verdict`), and counts DeepSeek-V3's wins, ties and losses against each peer
-(:func:`head_to_head`). Scores are in points (percent, or a percentile for Codeforces), except
-Pile-test, which is in bits per byte (BPB), where lower is better.
+(:func:`head_to_head`, :func:`wtl_table`, :func:`losses`). Scores are in points (percent, or a
+percentile for Codeforces), except Pile-test, which is in bits per byte (BPB), where lower is better.
+
+Every comparison of two scores goes through one helper, :func:`outcome` (built on
+:func:`advantage`), which knows the metric's direction and tie band: the bold, the gap to the
+best, the head-to-head counts and the list of losses all use it.
 """
 
 from __future__ import annotations
@@ -21,7 +25,6 @@ from typing import Literal
 
 import pandas as pd
 
-from dsv3 import tables
 from dsv3.checks import non_negative, positive
 from dsv3.data import SOURCE, Column, read_table
 from dsv3.paths import data_file
@@ -31,6 +34,12 @@ TIE_POINTS = 0.3
 
 #: Metrics where a lower value is better. Table 3's Pile-test is in bits per byte.
 LOWER_IS_BETTER = frozenset({"BPB"})
+
+#: The commit of deepseek-ai/DeepSeek-V3 whose README the score data copies.
+README_COMMIT = "9b4e978"
+
+#: Slack for comparing printed decimals in floating point (0.3 as 88.6 - 88.3 is 0.2999999...).
+_EPS = 1e-9
 
 #: The paper's tables in this data, with the DeepSeek-V3 column of each.
 TABLES = ("Table 3", "Table 6", "Table 7")
@@ -118,6 +127,32 @@ def format_score(value: float, metric: str) -> str:
     return f"{float(value):.{decimals(metric)}f}"
 
 
+Outcome = Literal["win", "tie", "loss"]
+
+
+def advantage(a: float, b: float, metric: str) -> float:
+    """How far score ``a`` is ahead of score ``b`` in ``metric``: a - b, or b - a where lower is better.
+
+    Positive when ``a`` is better. E.g. Table 3's Pile-test (BPB), DeepSeek-V3 Base's 0.548
+    against LLaMA-3.1 405B Base's 0.542: -0.006, behind.
+    """
+    return (float(b) - float(a)) if lower_is_better(metric) else (float(a) - float(b))
+
+
+def outcome(a: float, b: float, metric: str, tie: float | None = None) -> Outcome:
+    """The paper's rule for score ``a`` against score ``b``: ``"win"``, ``"tie"`` or ``"loss"``.
+
+    A tie is a gap of at most :func:`tie_for` the metric (0.3 points; none for BPB), or ``tie``
+    if given; otherwise the better score (:func:`advantage`) wins. This is the one comparison
+    behind :func:`bold_mask`, :func:`gap_to_best`, :func:`head_to_head` and :func:`losses`.
+    """
+    band = tie_for(metric) if tie is None else non_negative("tie", tie)
+    d = advantage(a, b, metric)
+    if abs(d) <= band + _EPS:
+        return "tie"
+    return "win" if d > 0 else "loss"
+
+
 def models_of(scores: pd.DataFrame, table: str) -> list[str]:
     """The model columns of ``table`` in the paper's order (DeepSeek-V3 last)."""
     _check_table(table)
@@ -143,23 +178,19 @@ def wide(scores: pd.DataFrame, table: str) -> pd.DataFrame:
 def bold_mask(table_wide: pd.DataFrame, models: list[str], tie: float | None = None) -> pd.DataFrame:
     """Cells of ``table_wide`` (from :func:`wide`) that the paper's rule sets in bold.
 
-    In each row: the best value and every value within the tie band of it, which is
-    :func:`tie_for` the row's metric (0.3 points; none for BPB) unless ``tie`` is given for all
-    rows. Higher is better except for BPB. Built on :func:`dsv3.tables.bold_mask`; missing values
-    are never bold.
+    In each row, a score is bold when no other score of the row beats it (:func:`outcome`): the
+    best value and every value within the tie band of it, which is :func:`tie_for` the row's
+    metric (0.3 points; none for BPB) unless ``tie`` is given for all rows. Higher is better
+    except for BPB. Missing values are never bold.
     """
     if tie is not None:
         non_negative("tie", tie)
-    low = table_wide["metric"].map(lower_is_better).astype(bool)
-    parts = []
-    for is_low, best in ((False, max), (True, min)):
-        rows = table_wide[low == is_low]
-        if rows.empty:
-            continue
-        for metric in dict.fromkeys(rows["metric"]):
-            band = tie_for(metric) if tie is None else tie
-            parts.append(tables.bold_mask(rows[rows["metric"] == metric], models, best=best, tie=band))
-    return pd.concat(parts).loc[table_wide.index]
+    mask = pd.DataFrame(False, index=table_wide.index, columns=table_wide.columns)
+    for idx, row in table_wide.iterrows():
+        present = [m for m in models if pd.notna(row[m])]
+        for m in present:
+            mask.loc[idx, m] = all(outcome(row[m], row[o], row["metric"], tie) != "loss" for o in present)
+    return mask
 
 
 def bold_cells(scores: pd.DataFrame, tie: float | None = None) -> pd.Series:
@@ -181,13 +212,16 @@ def bold_cells(scores: pd.DataFrame, tie: float | None = None) -> pd.Series:
 def gap_to_best(scores: pd.DataFrame) -> pd.Series:
     """For every row of ``scores``, how far its value is behind the best of its table row (>= 0).
 
-    In the metric's own units; for BPB the gap is value - minimum. Missing values give NaN.
+    The largest :func:`advantage` of any score of the row over this one, in the metric's own
+    units (for BPB, value - minimum). Missing values give NaN.
     """
     key = scores[KEY].astype(str).agg("|".join, axis=1)
-    low = scores["metric"].map(lower_is_better).astype(bool)
-    best_hi = scores.groupby(key)["value"].transform("max")
-    best_lo = scores.groupby(key)["value"].transform("min")
-    gap = (best_hi - scores["value"]).where(~low, scores["value"] - best_lo)
+    gap = pd.Series(float("nan"), index=scores.index, dtype=float)
+    for _, group in scores.groupby(key, sort=False):
+        present = group["value"].dropna()
+        for i in present.index:
+            metric = group.at[i, "metric"]
+            gap[i] = max(advantage(other, present[i], metric) for other in present)
     return gap.round(9)
 
 
@@ -205,21 +239,21 @@ def rule_verdict(gap: float, resolution: float, tie: float = TIE_POINTS) -> Verd
     g = non_negative("gap", gap)
     r = positive("resolution", resolution)
     t = non_negative("tie", tie)
-    eps = 1e-9
-    if g + r <= t + eps:
+    if g + r <= t + _EPS:
         return "same level"
-    if g - r >= t - eps:
+    if g - r >= t - _EPS:
         return "behind"
     return "undetermined"
 
 
 def head_to_head(scores: pd.DataFrame, table: str, tie: float | None = None) -> pd.DataFrame:
-    """DeepSeek-V3's wins, ties and losses against each peer in ``table``, by category.
+    """DeepSeek-V3's wins, ties and losses against each peer in ``table``, by category and in all.
 
-    A tie is a gap of at most :func:`tie_for` the metric (0.3 points; none for BPB) unless ``tie``
-    is given; otherwise the better score wins (higher, or lower for BPB). Cells the paper prints as
-    "-" are skipped. Returns columns ``category``, ``peer``, ``wins``, ``ties``, ``losses``,
-    ``compared``, one row per category and peer in the paper's order.
+    Each row of the table is one :func:`outcome` of DeepSeek-V3's score against the peer's (a tie
+    within 0.3 points, none for BPB, unless ``tie`` is given). Cells the paper prints as "-" are
+    skipped. Returns columns ``category``, ``peer``, ``wins``, ``ties``, ``losses``, ``compared``:
+    one row per category and peer in the paper's order, then one row per peer with category
+    ``"all"`` (the sums).
     """
     _check_table(table)
     if tie is not None:
@@ -228,24 +262,55 @@ def head_to_head(scores: pd.DataFrame, table: str, tie: float | None = None) -> 
     me = DEEPSEEK_V3[table]
     peers = [m for m in models_of(scores, table) if m != me]
     rows = []
-    for category in dict.fromkeys(w["category"]):
-        part = w[w["category"] == category]
+    for category in [*dict.fromkeys(w["category"]), "all"]:
+        part = w if category == "all" else w[w["category"] == category]
         for peer in peers:
             counts = {"wins": 0, "ties": 0, "losses": 0}
             for _, r in part.iterrows():
-                a, b = r[me], r[peer]
-                if pd.isna(a) or pd.isna(b):
+                if pd.isna(r[me]) or pd.isna(r[peer]):
                     continue
-                band = tie_for(r["metric"]) if tie is None else tie
-                diff = (b - a) if lower_is_better(r["metric"]) else (a - b)
-                if abs(diff) <= band + 1e-9:
-                    counts["ties"] += 1
-                elif diff > 0:
-                    counts["wins"] += 1
-                else:
-                    counts["losses"] += 1
+                counts[{"win": "wins", "tie": "ties", "loss": "losses"}[outcome(r[me], r[peer], r["metric"], tie)]] += 1
             rows.append({"category": category, "peer": peer, **counts, "compared": sum(counts.values())})
     return pd.DataFrame(rows)
+
+
+def wtl_table(scores: pd.DataFrame, table: str, tie: float | None = None) -> pd.DataFrame:
+    """:func:`head_to_head` laid out for reading: one row per category (then ``all``), one column per
+    peer in the paper's order, each cell ``"wins / ties / losses"``."""
+    h2h = head_to_head(scores, table, tie)
+    h2h["w / t / l"] = [f"{w} / {t} / {l}" for w, t, l in zip(h2h["wins"], h2h["ties"], h2h["losses"])]
+    out = h2h.pivot(index="category", columns="peer", values="w / t / l")
+    return out.loc[list(dict.fromkeys(h2h["category"])), list(dict.fromkeys(h2h["peer"]))].rename_axis(columns=None)
+
+
+def record(scores: pd.DataFrame, table: str, peer: str, category: str = "all") -> str:
+    """DeepSeek-V3's record against ``peer`` in words: ``"14 wins, 2 ties and 6 losses"``."""
+    h2h = head_to_head(scores, table)
+    match = h2h[(h2h["peer"] == peer) & (h2h["category"] == category)]
+    if len(match) != 1:
+        raise KeyError(f"no head-to-head row for {peer!r} in {category!r} of {table}")
+    r = match.iloc[0]
+
+    def n(count: int, one: str, many: str) -> str:
+        return f"{count} {one if count == 1 else many}"
+
+    return f"{n(r.wins, 'win', 'wins')}, {n(r.ties, 'tie', 'ties')} and {n(r.losses, 'loss', 'losses')}"
+
+
+def losses(scores: pd.DataFrame, table: str, peer: str, tie: float | None = None) -> list[str]:
+    """The benchmarks of ``table`` on which DeepSeek-V3 loses to ``peer`` (:func:`outcome`), in the
+    paper's order; a benchmark printed with two metrics is named with its metric."""
+    _check_table(table)
+    w = wide(scores, table)
+    me = DEEPSEEK_V3[table]
+    if peer not in w.columns or peer == me:
+        raise KeyError(f"{peer!r} is not a peer in {table} (have {[m for m in models_of(scores, table) if m != me]})")
+    repeated = set(w["benchmark"][w["benchmark"].duplicated()])
+    return [
+        f"{r['benchmark']} ({r['metric']})" if r["benchmark"] in repeated else r["benchmark"]
+        for _, r in w.iterrows()
+        if pd.notna(r[me]) and pd.notna(r[peer]) and outcome(r[me], r[peer], r["metric"], tie) == "loss"
+    ]
 
 
 def score(scores: pd.DataFrame, table: str, model: str, benchmark: str, metric: str | None = None) -> float:

@@ -1,4 +1,4 @@
-"""API prices per million tokens: blended prices, the cost of a workload, ratios, Pareto frontiers.
+"""API prices per million tokens: blended prices, the bill for a token volume, Pareto frontiers.
 
 The data is ``data/api_prices.csv``: US dollars per 1M tokens (1M = 1e6) for input served from the
 provider's cache ("cache hit"), other input ("cache miss") and output, one row per model and price
@@ -12,6 +12,10 @@ tokens for every output token, with a stated share ``h`` of the input hitting th
 
 A model with no cache-hit price pays the cache-miss price on all input. Anthropic's charge for
 writing to its cache is not in the blend (see ``input_cache_write`` in the data).
+
+The bill for a token volume (:func:`bill`: hits x hit price + misses x miss price + output x
+output price, per 1M) is the one place that formula lives; ``dsv3.serving`` uses it for
+DeepSeek's theoretical revenue. Price ratios use :func:`dsv3.cost.ratio`.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import math
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -27,6 +32,7 @@ from dsv3.checks import fraction, non_negative, positive
 from dsv3.data import SOURCE, Column, DataError, read_table
 from dsv3.paths import data_file
 
+#: Prices are per million tokens (1M = 1e6).
 MILLION = 1e6
 
 PRICES = (
@@ -100,17 +106,38 @@ def blended_price(cache_hit: float | None, cache_miss: float, output: float, *,
     return (r * input_price(cache_hit, cache_miss, cache_hit_rate) + out) / (r + 1.0)
 
 
-def workload_cost(cache_hit: float | None, cache_miss: float, output: float, *,
-                  input_tokens: float, output_tokens: float, cache_hit_rate: float) -> float:
-    """US dollars for ``input_tokens`` and ``output_tokens`` at prices per 1M tokens.
+class Bill(NamedTuple):
+    """US dollars for a token volume, by kind of token; :attr:`total` is their sum."""
 
-    E.g. DeepSeek's day of 2025-02-27/28 at R1 prices: 342B x $0.14 + 266B x $0.55 + 168B x $2.19
-    per 1M (cache-hit rate 342/608).
+    cache_hit: float
+    cache_miss: float
+    output: float
+
+    @property
+    def total(self) -> float:
+        return self.cache_hit + self.cache_miss + self.output
+
+
+def bill(input_tokens: float, cache_hit_tokens: float, output_tokens: float, *,
+         hit_price: float | None, miss_price: float, output_price: float) -> Bill:
+    """US dollars for a token volume at prices per 1M tokens; cache misses are input - hits.
+
+    hits x hit_price + (input - hits) x miss_price + output x output_price, all / 1M. A
+    ``hit_price`` of None or NaN (no cache price) bills the hits at ``miss_price``. E.g.
+    DeepSeek's day of 2025-02-27/28 at R1 prices: 342B x $0.14 + 266B x $0.55 + 168B x $2.19,
+    per 1M, which DeepSeek states as "$562,027" (from its unrounded token counts).
     """
     tin = non_negative("input_tokens", input_tokens)
+    hits = non_negative("cache_hit_tokens", cache_hit_tokens)
+    if hits > tin:
+        raise ValueError(f"cache_hit_tokens ({hits:g}) cannot exceed input_tokens ({tin:g})")
     tout = non_negative("output_tokens", output_tokens)
-    per_input = input_price(cache_hit, cache_miss, cache_hit_rate)
-    return (tin * per_input + tout * non_negative("output", output)) / MILLION
+    miss = non_negative("miss_price", miss_price)
+    return Bill(
+        cache_hit=hits * _hit_price(hit_price, miss) / MILLION,
+        cache_miss=(tin - hits) * miss / MILLION,
+        output=tout * non_negative("output_price", output_price) / MILLION,
+    )
 
 
 def blended_prices(prices: pd.DataFrame, *, input_output_ratio: float, cache_hit_rate: float) -> pd.Series:
@@ -128,21 +155,21 @@ def blended_prices(prices: pd.DataFrame, *, input_output_ratio: float, cache_hit
 
 def workload_costs(prices: pd.DataFrame, *, input_tokens: float, output_tokens: float,
                    cache_hit_rate: float) -> pd.Series:
-    """:func:`workload_cost` of one workload on every row of ``prices``, by row."""
+    """:func:`bill` total of one workload on every row of ``prices``, by row, in US dollars.
+
+    ``cache_hit_rate`` of the ``input_tokens`` are cache hits (billed at the miss price by a row
+    with no cache price).
+    """
+    hits = fraction("cache_hit_rate", cache_hit_rate) * non_negative("input_tokens", input_tokens)
     return pd.Series(
         [
-            workload_cost(r.input_cache_hit, r.input_cache_miss, r.output, input_tokens=input_tokens,
-                          output_tokens=output_tokens, cache_hit_rate=cache_hit_rate)
+            bill(input_tokens, hits, output_tokens, hit_price=r.input_cache_hit, miss_price=r.input_cache_miss,
+                 output_price=r.output).total
             for r in prices.itertuples(index=False)
         ],
         index=prices.index,
         dtype=float,
     )
-
-
-def price_ratio(theirs: float, ours: float) -> float:
-    """How many times ``ours`` fits in ``theirs``: e.g. GPT-4o's $2.50 over V3's $0.27 = 9.3x."""
-    return positive("theirs", theirs) / positive("ours", ours)
 
 
 def pareto_front(costs: Sequence[float], scores: Sequence[float]) -> list[bool]:

@@ -6,6 +6,8 @@ window (UTC+8 2025-02-27 12:00 to 2025-02-28 12:00), V3 and R1 together; 226.75 
 GPUs on average at an assumed $2 per GPU-hour ("$87,072" a day); 608B input tokens (342B cache
 hits), 168B output tokens; "$562,027" a day if every token were billed at R1 prices, "a cost
 profit margin of 545%". Units: US dollars, tokens as plain counts, prices per 1M tokens.
+
+The revenue of a token volume is :func:`dsv3.prices.bill` (the one billing formula).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from itertools import product
 
 from dsv3.checks import non_negative, positive
 from dsv3.cost import HOURS_PER_DAY, SECONDS_PER_HOUR, rental_cost_usd
-MILLION = 1e6
+from dsv3.prices import MILLION, bill
 
 
 def daily_cost_usd(avg_nodes: float, gpus_per_node: float, usd_per_gpu_hour: float,
@@ -27,25 +29,9 @@ def daily_cost_usd(avg_nodes: float, gpus_per_node: float, usd_per_gpu_hour: flo
     return rental_cost_usd(gpu_hours, usd_per_gpu_hour)
 
 
-def revenue_usd(input_tokens: float, cache_hit_tokens: float, output_tokens: float, *,
-                hit_price: float, miss_price: float, output_price: float) -> float:
-    """Revenue of a token volume at prices per 1M tokens; cache misses are input - hits.
-
-    The disclosure's "$562,027" is this at R1 prices ($0.14 / $0.55 / $2.19) on 608B input
-    tokens with 342B hits and 168B output tokens, with unrounded token counts.
-    """
-    tin = non_negative("input_tokens", input_tokens)
-    hits = non_negative("cache_hit_tokens", cache_hit_tokens)
-    if hits > tin:
-        raise ValueError(f"cache_hit_tokens ({hits:g}) cannot exceed input_tokens ({tin:g})")
-    tout = non_negative("output_tokens", output_tokens)
-    return (hits * non_negative("hit_price", hit_price) + (tin - hits) * non_negative("miss_price", miss_price)
-            + tout * non_negative("output_price", output_price)) / MILLION
-
-
 def revenue_range(input_tokens: float, cache_hit_tokens: float, output_tokens: float, *,
                   rounding: float, hit_price: float, miss_price: float, output_price: float) -> tuple[float, float]:
-    """Lowest and highest :func:`revenue_usd` over token counts that print as the given ones.
+    """Lowest and highest revenue (:func:`dsv3.prices.bill`) over token counts that print as the given ones.
 
     Each count is known to within ``rounding`` / 2 (the disclosure prints whole billions, so
     ``rounding`` = 1e9). Revenue is linear in the three counts, so the extremes are at the corners.
@@ -56,16 +42,16 @@ def revenue_range(input_tokens: float, cache_hit_tokens: float, output_tokens: f
         tin, hits = input_tokens + d_in, cache_hit_tokens + d_hit
         if hits > tin:
             hits = tin
-        values.append(revenue_usd(max(tin, 0.0), max(hits, 0.0), max(output_tokens + d_out, 0.0),
-                                  hit_price=hit_price, miss_price=miss_price, output_price=output_price))
+        values.append(bill(max(tin, 0.0), max(hits, 0.0), max(output_tokens + d_out, 0.0),
+                           hit_price=hit_price, miss_price=miss_price, output_price=output_price).total)
     return min(values), max(values)
 
 
 def implied_output_tokens(revenue: float, input_tokens: float, cache_hit_tokens: float, *,
                           hit_price: float, miss_price: float, output_price: float) -> float:
-    """Output tokens that make :func:`revenue_usd` equal ``revenue``, the input counts held fixed."""
-    input_revenue = revenue_usd(input_tokens, cache_hit_tokens, 0.0, hit_price=hit_price,
-                                miss_price=miss_price, output_price=output_price)
+    """Output tokens that make the :func:`dsv3.prices.bill` total equal ``revenue``, the input counts held fixed."""
+    input_revenue = bill(input_tokens, cache_hit_tokens, 0.0, hit_price=hit_price,
+                         miss_price=miss_price, output_price=output_price).total
     return (non_negative("revenue", revenue) - input_revenue) * MILLION / positive("output_price", output_price)
 
 
