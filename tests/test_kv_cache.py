@@ -218,3 +218,10 @@ def test_formula_text() -> None:
     # V2 Table 1 rows with the configs' numbers: V3 (d_c + d_h^R) l, Llama-3.1-405B 2 n_g d_h l.
     assert kv.kv_cache_formula(V3) == "(512 + 64) x 61"
     assert kv.kv_cache_formula(LLAMA) == "2 x 8 x 128 x 126"
+
+
+def test_mla_gqa_equivalent_groups_is_the_table_1_caption() -> None:
+    # DeepSeek-V2 Table 1 caption: "its KV cache is equal to GQA with only 2.25 groups".
+    from dsv3.models import load_model
+
+    assert kv.mla_gqa_equivalent_groups(load_model("DeepSeek-V2").attention) == 2.25

@@ -111,6 +111,15 @@ def kv_cache_elements_per_token(arch: Architecture) -> int:
     return kv_cache_elements_per_layer(arch.attention) * arch.n_layers
 
 
+def mla_gqa_equivalent_groups(attention: MLA) -> float:
+    """GQA groups whose cache equals MLA's: (d_c + d_h^R) / (2 d_h).
+
+    DeepSeek-V2 Table 1 caption: with d_c = 4 d_h and d_h^R = d_h / 2, "its KV cache is equal to
+    GQA with only 2.25 groups" (the table's 9/2 d_h l, halved for a key and a value).
+    """
+    return kv_cache_elements_per_layer(attention) / (2 * attention.qk_nope_head_dim)
+
+
 def kv_cache_bytes_per_token(arch: Architecture, dtype: str = "bf16") -> float:
     """Bytes cached per token over all layers at ``dtype``; 70,272 for DeepSeek-V3 at BF16 (ISCA '25 Table 1)."""
     return kv_cache_elements_per_token(arch) * bytes_per_element(dtype)
