@@ -261,7 +261,7 @@ def test_printed_bold_follows_the_rule_wherever_the_digits_decide(scores) -> Non
     for i, r in scores.iterrows():
         if pd.isna(r.value):
             continue
-        resolution = 10.0 ** -bm.decimals(r.metric)
+        resolution = bm.resolution(r.metric)
         verdict = bm.rule_verdict(gaps[i], resolution, bm.tie_for(r.metric))
         bold = r.bold_in_paper == "yes"
         if (verdict == "same level" and not bold) or (verdict == "behind" and bold):

@@ -61,6 +61,11 @@ def decimals(metric: str) -> int:
     return 3 if lower_is_better(metric) else 1
 
 
+def resolution(metric: str) -> float:
+    """The unit of the last printed digit for ``metric``: 0.1 for points, 0.001 for BPB (:func:`decimals`)."""
+    return float(10.0 ** -decimals(metric))
+
+
 def format_score(value: float, metric: str) -> str:
     """A score as the paper prints it (``78.8``, ``9.0``, ``0.606``); a missing one as ``-``."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
