@@ -149,6 +149,13 @@ def test_relative_position_property_of_the_mla_logits():
     q_r = (h[0] @ w.w_dq.T @ w.w_qr.T).reshape(2, 8)
     k_r = h[1] @ w.w_kr.T
     np.testing.assert_allclose(rope_a[:, 0], q_r @ k_r, rtol=1e-9)
+    _, pairs = r.mla_logit_parts(w, h[0], h[1], np.array([0, 5, 100]), inv_freq=f, per_pair=True)
+    np.testing.assert_allclose(pairs.sum(axis=-1), rope_a, rtol=1e-12, atol=1e-12)
+    # pair p at distance n: (q_{2p}, q_{2p+1}) . R(n theta_p)^T (k_{2p}, k_{2p+1}) = |q||k| cos(phase - n theta_p), by hand
+    q2, k2 = q_r[0, 2:4], k_r[2:4]
+    by_hand = q2[0] * (k2[0] * math.cos(100 * f[1]) + k2[1] * math.sin(100 * f[1])) + q2[1] * (
+        -k2[0] * math.sin(100 * f[1]) + k2[1] * math.cos(100 * f[1]))
+    assert pairs[0, 2, 1] == pytest.approx(by_hand, rel=1e-9)
     q_c = (h[0] @ w.w_dq.T @ w.w_uq.T).reshape(2, 8)
     k_c = (h[1] @ w.w_dkv.T @ w.w_uk.T).reshape(2, 8)
     np.testing.assert_allclose(nope[:, 0], np.sum(q_c * k_c, axis=1), rtol=1e-12)

@@ -363,7 +363,12 @@ class Yarn:
 
 
 def mla_logit_parts(
-    w: MLAWeights, h_query: Array, h_key: Array, distances: Array, inv_freq: Array | None = None
+    w: MLAWeights,
+    h_query: Array,
+    h_key: Array,
+    distances: Array,
+    inv_freq: Array | None = None,
+    per_pair: bool = False,
 ) -> tuple[Array, Array]:
     """The two parts of MLA's logit of one query token against one key token placed ``distances`` back.
 
@@ -371,7 +376,8 @@ def mla_logit_parts(
     nope = q^C_i . k^C_i (the 128-wide part, no position) and rope = q^R_i(P) . k^R(P - n) (the
     64-wide decoupled part, DeepSeek-V2 Eqs. 14-17) with the query at P = max(distances). The key's
     content is the same at every distance, so only the rotation changes; ``inv_freq`` sets the
-    rotary frequencies (plain RoPE when ``None``).
+    rotary frequencies (plain RoPE when ``None``). With ``per_pair`` the rotary part is returned
+    pair by pair, (n_h, N, d_h^R / 2), summing to the total over the last axis.
     """
     hq = np.asarray(h_query, dtype=np.float64).reshape(1, -1)
     hk = np.asarray(h_key, dtype=np.float64).reshape(1, -1)
@@ -385,4 +391,7 @@ def mla_logit_parts(
     nope = np.broadcast_to(np.einsum("hd,hd->h", q_c, k_c)[:, None], (w.n_heads, len(n)))
     q_r = rope_query(w, c_q, np.array([top]), inv_freq=inv_freq)[0]  # (n_h, d_h^R)
     k_r = rope_key(w, np.repeat(hk, len(n), axis=0), top - n, inv_freq=inv_freq)  # (N, d_h^R)
+    if per_pair:
+        pairs = np.einsum("hp,np->hnp", q_r[:, 0::2], k_r[:, 0::2]) + np.einsum("hp,np->hnp", q_r[:, 1::2], k_r[:, 1::2])
+        return np.array(nope), pairs
     return np.array(nope), q_r @ k_r.T
