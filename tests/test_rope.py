@@ -12,8 +12,9 @@ import math
 import numpy as np
 import pytest
 
-from dsv3 import mla
+from dsv3.arch import mla
 from dsv3.arch import rope as r
+from dsv3.inputs.models import load_model
 
 DIM, BASE, ORIG, S = 64, 10_000.0, 4096, 40.0  # qk_rope_head_dim, rope_theta, original context, factor
 
@@ -98,6 +99,10 @@ def test_original_max_position_embeddings_is_honoured_not_the_extended_length():
     wrong = (math.floor(pair_index_for(32, 163_840)), math.ceil(pair_index_for(1, 163_840)))
     assert wrong == (23, 36)
     assert r.correction_range(32, 1, DIM, BASE, 163_840) == wrong != y.low_high
+    # The released config, read through the architecture: the extended length is there, and unused.
+    v3 = load_model("DeepSeek-V3")
+    assert v3.max_position_embeddings == 163_840
+    assert r.Yarn.from_architecture(v3).low_high == (10, 23)
     # A block without the key is refused rather than silently falling back to the extended length.
     no_orig = {k: v for k, v in V3_ROPE_SCALING.items() if k != "original_max_position_embeddings"}
     with pytest.raises(r.RopeScalingError, match="original_max_position_embeddings"):
@@ -185,3 +190,12 @@ def test_named_errors(call, error, words):
 def test_named_errors_are_value_errors():
     for cls in (r.ScaleBelowOneError, r.BetaOrderError, r.OddRotaryDimError, r.RopeScalingError):
         assert issubclass(cls, r.YarnError) and issubclass(cls, ValueError)
+
+
+def test_from_architecture_reads_every_deepseek_config_and_refuses_others():
+    for model, m in (("DeepSeek-V3", 1.0), ("DeepSeek-V2", 0.707), ("DeepSeek-V2-Lite", 0.707)):
+        y = r.Yarn.from_architecture(load_model(model))
+        assert (y.dim, y.base, y.scale, y.original_max_position_embeddings) == (64, 10_000.0, 40, 4096)
+        assert y.mscale == m and y.mscale_all_dim == m
+    with pytest.raises(r.RopeScalingError, match="MLA"):
+        r.Yarn.from_architecture(load_model("Llama-3.1-405B"))

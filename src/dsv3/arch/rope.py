@@ -33,8 +33,9 @@ from typing import Any, Literal
 
 import numpy as np
 
+from dsv3.arch.mla import MLAWeights, query_input, rope_key, rope_query
+from dsv3.arch.spec import MLA, Architecture
 from dsv3.checks import positive
-from dsv3.mla import MLAWeights, query_input, rope_key, rope_query
 
 Array = np.ndarray
 Ramp = Literal["deepseek", "eq18"]
@@ -326,6 +327,20 @@ class Yarn:
             mscale=rope_scaling.get("mscale", 1.0),
             mscale_all_dim=rope_scaling.get("mscale_all_dim"),
         )
+
+    @classmethod
+    def from_architecture(cls, arch: Architecture) -> Yarn:
+        """The YaRN of a DeepSeek-V2/V3 :class:`Architecture`: its ``rope_scaling`` on the decoupled RoPE head.
+
+        ``dim`` is ``qk_rope_head_dim`` (64), ``base`` is ``rope_theta``; the correction range is
+        measured in ``rope_scaling["original_max_position_embeddings"]``, never in
+        ``arch.max_position_embeddings``.
+        """
+        if not isinstance(arch.attention, MLA):
+            raise RopeScalingError(f"{arch.name}: YaRN on a decoupled RoPE key needs MLA attention")
+        if arch.rope_scaling is None:
+            raise RopeScalingError(f"{arch.name}: the config has no rope_scaling")
+        return cls.from_rope_scaling(arch.rope_scaling, arch.attention.qk_rope_head_dim, arch.rope_theta)
 
     @property
     def low_high(self) -> tuple[int, int]:
