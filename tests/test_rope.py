@@ -19,8 +19,13 @@ from dsv3.inputs.models import load_model
 DIM, BASE, ORIG, S = 64, 10_000.0, 4096, 40.0  # qk_rope_head_dim, rope_theta, original context, factor
 
 V3_ROPE_SCALING = {  # data/models/deepseek-v3.json, "rope_scaling", as published
-    "beta_fast": 32, "beta_slow": 1, "factor": 40, "mscale": 1.0, "mscale_all_dim": 1.0,
-    "original_max_position_embeddings": 4096, "type": "yarn",
+    "beta_fast": 32,
+    "beta_slow": 1,
+    "factor": 40,
+    "mscale": 1.0,
+    "mscale_all_dim": 1.0,
+    "original_max_position_embeddings": 4096,
+    "type": "yarn",
 }
 
 
@@ -159,7 +164,8 @@ def test_relative_position_property_of_the_mla_logits():
     # pair p at distance n: (q_{2p}, q_{2p+1}) . R(n theta_p)^T (k_{2p}, k_{2p+1}) = |q||k| cos(phase - n theta_p), by hand
     q2, k2 = q_r[0, 2:4], k_r[2:4]
     by_hand = q2[0] * (k2[0] * math.cos(100 * f[1]) + k2[1] * math.sin(100 * f[1])) + q2[1] * (
-        -k2[0] * math.sin(100 * f[1]) + k2[1] * math.cos(100 * f[1]))
+        -k2[0] * math.sin(100 * f[1]) + k2[1] * math.cos(100 * f[1])
+    )
     assert pairs[0, 2, 1] == pytest.approx(by_hand, rel=1e-9)
     q_c = (h[0] @ w.w_dq.T @ w.w_uq.T).reshape(2, 8)
     k_c = (h[1] @ w.w_dkv.T @ w.w_uk.T).reshape(2, 8)
@@ -176,8 +182,11 @@ def test_relative_position_property_of_the_mla_logits():
         (lambda: r.Yarn(63, BASE, 40, ORIG), r.OddRotaryDimError, "even"),
         (lambda: r.inverse_frequencies(7), r.OddRotaryDimError, "even"),
         (lambda: r.Yarn.from_rope_scaling({"type": "linear", "factor": 4}, 64, BASE), r.RopeScalingError, "yarn"),
-        (lambda: r.Yarn.from_rope_scaling({"type": "yarn", "original_max_position_embeddings": 4096}, 64, BASE),
-         r.RopeScalingError, "factor"),
+        (
+            lambda: r.Yarn.from_rope_scaling({"type": "yarn", "original_max_position_embeddings": 4096}, 64, BASE),
+            r.RopeScalingError,
+            "factor",
+        ),
         (lambda: r.yarn_inverse_frequencies(64, BASE, 40, ORIG, ramp="cubic"), r.YarnError, "ramp"),
         (lambda: r.regimes(np.array([0.5, 1.5])), r.YarnError, r"\[0, 1\]"),
     ],

@@ -237,7 +237,10 @@ def temperature_coefficient(m: float = 1.0) -> float:
 
 
 def hf_attention_factor(
-    scale: float, mscale_: float | None = None, mscale_all_dim: float | None = None, attention_factor: float | None = None
+    scale: float,
+    mscale_: float | None = None,
+    mscale_all_dim: float | None = None,
+    attention_factor: float | None = None,
 ) -> float:
     """The factor Hugging Face multiplies cos and sin by (``_compute_yarn_parameters``).
 
@@ -345,7 +348,9 @@ class Yarn:
     @property
     def low_high(self) -> tuple[int, int]:
         """DeepSeek's rounded correction range (:func:`correction_range`)."""
-        return correction_range(self.beta_fast, self.beta_slow, self.dim, self.base, self.original_max_position_embeddings)
+        return correction_range(
+            self.beta_fast, self.beta_slow, self.dim, self.base, self.original_max_position_embeddings
+        )
 
     def weights(self, ramp: Ramp = "deepseek") -> Array:
         """Per-pair interpolation weights under DeepSeek's ramp or Eq. 18."""
@@ -407,6 +412,8 @@ def mla_logit_parts(
     q_r = rope_query(w, c_q, np.array([top]), inv_freq=inv_freq)[0]  # (n_h, d_h^R)
     k_r = rope_key(w, np.repeat(hk, len(n), axis=0), top - n, inv_freq=inv_freq)  # (N, d_h^R)
     if per_pair:
-        pairs = np.einsum("hp,np->hnp", q_r[:, 0::2], k_r[:, 0::2]) + np.einsum("hp,np->hnp", q_r[:, 1::2], k_r[:, 1::2])
+        pairs = np.einsum("hp,np->hnp", q_r[:, 0::2], k_r[:, 0::2]) + np.einsum(
+            "hp,np->hnp", q_r[:, 1::2], k_r[:, 1::2]
+        )
         return np.array(nope), pairs
     return np.array(nope), q_r @ k_r.T
