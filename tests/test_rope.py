@@ -208,3 +208,51 @@ def test_from_architecture_reads_every_deepseek_config_and_refuses_others():
         assert y.mscale == m and y.mscale_all_dim == m
     with pytest.raises(r.RopeScalingError, match="MLA"):
         r.Yarn.from_architecture(load_model("Llama-3.1-405B"))
+
+
+def test_unseen_angle_pairs_worked_by_hand():
+    # Pairs that turn less than once in 4K are i >= 23 (i(1 turn) = 22.51, above). Plain RoPE at 128K
+    # sends all 9 of them past their 4K angle; dividing by s = 40 keeps 131,072 / 40 = 3,276.8 < 4,096.
+    theta = BASE ** (-np.arange(0, DIM, 2) / DIM)
+    assert r.unseen_angle_pairs(theta, DIM, BASE, ORIG, 131_072) == 32 - 23
+    assert r.unseen_angle_pairs(theta / S, DIM, BASE, ORIG, 131_072) == 0
+    assert r.unseen_angle_pairs(r.yarn_inverse_frequencies(DIM, BASE, S, ORIG), DIM, BASE, ORIG, 131_072) == 0
+    assert r.unseen_angle_pairs(theta, DIM, BASE, ORIG, ORIG) == 0  # nothing new within the original context
+    with pytest.raises(r.YarnError, match="frequencies"):
+        r.unseen_angle_pairs(theta[:5], DIM, BASE, ORIG, 131_072)
+
+
+def test_temperature_routes_on_a_hand_example():
+    nope, rot = np.array([[3.0, 1.0]]), np.array([[1.0, -1.0]])  # one query, two keys
+    routes = r.temperature_routes(nope, rot, multiplier=4.0, qk_head_dim=16)  # sqrt(16) = 4
+    np.testing.assert_allclose(routes["none"], [[1.0, 0.0]])
+    np.testing.assert_allclose(routes["softmax scale"], [[4.0, 0.0]])
+    np.testing.assert_allclose(routes["cos and sin"], [[(3 + 4) / 4, (1 - 4) / 4]])
+    base, want = routes["none"], routes["softmax scale"]
+    # change: cos/sin (0.75, -0.75) against intended (3, 0): sqrt(1.125) / 3
+    assert r.share_of_intended_change(routes["cos and sin"], base, want) == pytest.approx(math.sqrt(1.125) / 3)
+    assert r.share_of_intended_change(want, base, want) == 1.0
+    # with no nope part the two routes coincide
+    same = r.temperature_routes(np.zeros((1, 2)), rot, 4.0, 16)
+    np.testing.assert_allclose(same["cos and sin"], same["softmax scale"])
+    with pytest.raises(r.YarnError, match="zero"):
+        r.share_of_intended_change(base, base, base)
+
+
+def test_last_query_entropy_and_share_outside():
+    pos = np.arange(4)
+    assert r.last_query_entropy(np.zeros((2, 4, 4)), pos) == pytest.approx(math.log(4))  # uniform over 4 keys
+    logits = np.zeros((1, 4, 4))
+    logits[0, 3, 0] = 1000.0  # all weight on one key
+    assert r.last_query_entropy(logits, pos) == pytest.approx(0.0, abs=1e-12)
+    assert r.share_outside(np.array([-2.0, 0.5, 3.0, 1.0]), np.array([0.0, 1.0])) == 0.5
+    with pytest.raises(r.YarnError, match="non-empty"):
+        r.share_outside(np.array([]), np.array([0.0]))
+
+
+def test_logits_split_adds_up_to_the_decoupled_logits():
+    w = mla.init_weights(d_model=32, n_heads=2, d_h=8, d_c=6, d_rope=8, d_c_q=10, seed=3)
+    h = np.random.default_rng(2).standard_normal((5, 32))
+    nope, rot = r.mla_logits_split(w, h, np.arange(5))
+    naive, _ = mla.decoupled_logits(w, h)
+    np.testing.assert_allclose((nope + rot) / math.sqrt(8 + 8), naive, rtol=1e-10, atol=1e-12)

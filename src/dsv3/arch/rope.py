@@ -33,7 +33,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from dsv3.arch.mla import MLAWeights, query_input, rope_key, rope_query
+from dsv3.arch.mla import MLAWeights, causal_softmax, query_input, rope_key, rope_query
 from dsv3.arch.spec import MLA, Architecture
 from dsv3.checks import positive
 
@@ -417,3 +417,76 @@ def mla_logit_parts(
         )
         return np.array(nope), pairs
     return np.array(nope), q_r @ k_r.T
+
+
+def mla_logits_split(w: MLAWeights, h: Array, positions: Array, inv_freq: Array | None = None) -> tuple[Array, Array]:
+    """MLA's query-key products for a sequence, split into the nope and the rotary part: each (n_h, T, T).
+
+    nope = q^C_{t,i} . k^C_{j,i} and rope = q^R_{t,i} . k^R_j (DeepSeek-V2 Eqs. 10-17), before any
+    softmax scale; ``inv_freq`` sets the rotary frequencies (plain RoPE when ``None``).
+    """
+    t = len(h)
+    c_q = query_input(w, h)
+    q_c = (c_q @ w.w_uq.T).reshape(t, w.n_heads, w.d_h)
+    k_c = (h @ w.w_dkv.T @ w.w_uk.T).reshape(t, w.n_heads, w.d_h)
+    q_r = rope_query(w, c_q, positions, inv_freq=inv_freq)
+    k_r = rope_key(w, h, positions, inv_freq=inv_freq)
+    return np.einsum("thd,shd->hts", q_c, k_c), np.einsum("thr,sr->hts", q_r, k_r)
+
+
+def temperature_routes(nope: Array, rot: Array, multiplier: float, qk_head_dim: int) -> dict[str, Array]:
+    """The logits under three ways of applying YaRN's temperature in MLA (chapter "From 4K to 128K").
+
+    ``"none"``: (nope + rope) / sqrt(d_qk). ``"softmax scale"``: the multiplier on all of it, as
+    DeepSeek's ``model.py`` does (lines 434-437). ``"cos and sin"``: sqrt(multiplier) on the rotary
+    q and k, so the multiplier reaches only the rotary part: (nope + multiplier x rope) / sqrt(d_qk).
+    """
+    m = positive("multiplier", multiplier)
+    scale = math.sqrt(positive("qk_head_dim", qk_head_dim))
+    return {
+        "none": (nope + rot) / scale,
+        "softmax scale": m * (nope + rot) / scale,
+        "cos and sin": (nope + m * rot) / scale,
+    }
+
+
+def share_of_intended_change(logits: Array, base: Array, intended: Array, mask: Array | None = None) -> float:
+    """||logits - base|| / ||intended - base|| over the entries ``mask`` selects (root mean square ratio)."""
+    sel = (slice(None),) if mask is None else (..., np.asarray(mask, dtype=bool))
+    want = np.linalg.norm((intended - base)[sel])
+    if want == 0:
+        raise YarnError("the intended change is zero: nothing to compare against")
+    return float(np.linalg.norm((logits - base)[sel]) / want)
+
+
+def last_query_entropy(logits: Array, positions: Array) -> float:
+    """Mean over heads of the entropy (nats) of the last query's causal attention weights."""
+    p = causal_softmax(logits, positions, positions)[..., -1, :]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(p > 0, p * np.log(p), 0.0)
+    return float(-terms.sum(axis=-1).mean())
+
+
+def unseen_angle_pairs(inv_freq: Array, dim: int, base: float, original: int, target: int) -> int:
+    """Pairs whose angle at ``target`` tokens exceeds every angle pre-training showed them.
+
+    A pair that turns at least once in the ``original`` context has been shown every angle; one
+    that does not was shown 0 to original x theta_i, and at ``target`` it reaches target x theta'_i.
+    """
+    theta = inverse_frequencies(dim, base)
+    f = np.asarray(inv_freq, dtype=np.float64)
+    if f.shape != theta.shape:
+        raise YarnError(f"inv_freq must hold dim/2 = {len(theta)} frequencies, got shape {f.shape}")
+    seen = positive("original", original) * theta
+    partial = seen < TWO_PI
+    return int(np.sum(partial & (positive("target", target) * f > seen * (1 + 1e-12))))
+
+
+def share_outside(values: Array, reference: Array) -> float:
+    """Fraction of ``values`` outside [min, max] of ``reference`` (e.g. a logit beyond 4K against within 4K)."""
+    ref = np.asarray(reference, dtype=np.float64)
+    v = np.asarray(values, dtype=np.float64)
+    if ref.size == 0 or v.size == 0:
+        raise YarnError("share_outside needs non-empty values and reference")
+    lo, hi = ref.min(), ref.max()
+    return float(np.mean((v < lo - 1e-12) | (v > hi + 1e-12)))
