@@ -145,9 +145,9 @@ def test_non_finite_input_is_named():
 
 
 def test_outlier_generator_is_seeded():
-    a = fp8.outlier_activations(np.random.default_rng(3), 4, 64)
-    b = fp8.outlier_activations(np.random.default_rng(3), 4, 64)
-    assert np.array_equal(a, b)
+    a, ia = fp8.outlier_activations(np.random.default_rng(3), 4, 64, outlier_channels=2)
+    b, ib = fp8.outlier_activations(np.random.default_rng(3), 4, 64, outlier_channels=2)
+    assert np.array_equal(a, b) and np.array_equal(ia, ib) and ia.shape == (2,)
     with pytest.raises(ValueError):
         fp8.outlier_activations(np.random.default_rng(3), 4, 64, outlier_channels=65)
 

@@ -276,11 +276,12 @@ def outlier_activations(
     outlier_channels: int = 4,
     outlier_scale: float = 100.0,
     channel_spread: float = 1.0,
-) -> np.ndarray:
+) -> tuple[np.ndarray, np.ndarray]:
     """Synthetic activations: N(0, 1) per element times a log-normal per-channel scale, a few channels much larger.
 
     Channel ``j`` has standard deviation ``exp(channel_spread * z_j)`` with ``z_j ~ N(0, 1)``; ``outlier_channels``
     channels drawn at random are multiplied by ``outlier_scale`` (the "massive activation" channels of LLMs).
+    Returns the (tokens, channels) activations and the sorted indices of the outlier channels.
     A generator, not DeepSeek's activations: the chapter states it.
     """
     tokens = _check_tile("tokens", tokens)
@@ -292,7 +293,7 @@ def outlier_activations(
     std = np.exp(channel_spread * rng.standard_normal(channels))
     idx = rng.choice(channels, size=outlier_channels, replace=False)
     std[idx] *= outlier_scale
-    return rng.standard_normal((tokens, channels)) * std
+    return rng.standard_normal((tokens, channels)) * std, np.sort(idx)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -313,6 +314,19 @@ def round_to_bits(x: np.ndarray, bits: int, mode: str = "truncate") -> np.ndarra
     if r is None:
         raise ValueError(f"mode must be 'truncate' or 'nearest', got {mode!r}")
     return np.ldexp(r(np.ldexp(m, bits)), e - bits)
+
+
+def _cut_group_sums(p: np.ndarray, bits: int, mode: str) -> np.ndarray:
+    """Sum of each group's products after alignment to the group's largest one and the cut to ``bits``.
+
+    ``p`` has shape (groups, G, M, N) and is overwritten; the result (groups, M, N) is exact in float64.
+    """
+    big = np.maximum(p.max(axis=1), -p.min(axis=1))
+    _, e = np.frexp(big)  # big = m * 2**e, 0.5 <= m < 1: the leading bit has weight 2**(e - 1)
+    inv_ulp = np.ldexp(1.0, bits - e)  # the last kept bit weighs 2**(e - bits); a power of two
+    scaled = np.multiply(p, inv_ulp.astype(p.dtype)[:, None], out=p)  # exact: a power-of-two scaling
+    cut = np.trunc if mode == "truncate" else np.rint
+    return cut(scaled, out=scaled).sum(axis=1, dtype=np.float64) / inv_ulp
 
 
 def _group_sum(p: np.ndarray, acc: np.ndarray, bits: int, mode: str, align_accumulator: bool) -> np.ndarray:
@@ -396,14 +410,31 @@ def limited_matmul(
     b = np.ascontiguousarray(b, dtype=work)
     total = np.zeros((m, n), dtype=np.float32)
     acc = np.zeros((m, n))
-    for start in range(0, k, group):
-        if start % chunk == 0 and start:
+    if align_accumulator:  # the register joins each group's alignment: strictly one group after another
+        for start in range(0, k, group):
+            if start % chunk == 0 and start:
+                total = total + acc.astype(np.float32)
+                acc = np.zeros((m, n))
+            p = at[start:start + group, :, None] * b[start:start + group, None, :]
+            acc = _group_sum(p, acc, bits, mode, align_accumulator)
+        return (total + acc.astype(np.float32)).astype(np.float64)
+    # Otherwise the cut of the products does not depend on the register: cut many groups at once, then run
+    # the (cheap) register additions in order.
+    ngroups = k // group
+    per_batch = max(1, 2**22 // (group * m * n))
+    sums = np.empty((ngroups, m, n))
+    for g0 in range(0, ngroups, per_batch):
+        g1 = min(ngroups, g0 + per_batch)
+        rows = slice(g0 * group, g1 * group)
+        p = (at[rows, :, None] * b[rows, None, :]).reshape(g1 - g0, group, m, n)
+        sums[g0:g1] = _cut_group_sums(p, bits, mode)
+    per_chunk = chunk // group
+    for g in range(ngroups):
+        if g % per_chunk == 0 and g:
             total = total + acc.astype(np.float32)
             acc = np.zeros((m, n))
-        p = at[start:start + group, :, None] * b[start:start + group, None, :]
-        acc = _group_sum(p, acc, bits, mode, align_accumulator)
-    total = total + acc.astype(np.float32)
-    return total.astype(np.float64)
+        acc = round_to_bits(acc + sums[g], bits, mode)
+    return (total + acc.astype(np.float32)).astype(np.float64)
 
 
 def accumulation_errors(
