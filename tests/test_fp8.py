@@ -232,3 +232,20 @@ def test_blockwise_gemm_equals_dequantised_product_when_exact():
     qw = fp8.quantise(w, (128, 128), pad=True).dequantise()
     got = fp8.blockwise_fp8_matmul(x, w, bits=None)
     assert np.allclose(got, qx @ qw.T, rtol=1e-5, atol=1e-5)
+
+
+def test_accumulate_register_by_hand():
+    # group sums 1, 2**-14, 2**-14 (1 x 1 x 1 one element): a 14-bit register holding 1 has its last bit at
+    # 2**-13, so each 2**-14 is truncated away; promoting every group keeps them in FP32 (1 + 2**-13).
+    sums = np.array([1.0, 2.0**-14, 2.0**-14]).reshape(3, 1, 1)
+    assert fp8.accumulate(sums, group=32, promote_every=None)[0, 0] == 1.0
+    assert fp8.accumulate(sums, group=32, promote_every=32)[0, 0] == 1 + 2.0**-13
+    with pytest.raises(fp8.TileSizeError):
+        fp8.accumulate(sums, group=32, promote_every=64)  # 64 does not divide K = 96
+
+
+def test_group_sums_match_hand_case():
+    a, b = _hand_dot(0.125, 0.125)
+    assert fp8.group_sums(a, b)[0, 0, 0] == 256.0  # the small products cut away, as in the hand case above
+    with pytest.raises(fp8.NonFiniteInputError):
+        fp8.group_sums(np.full((1, 32), np.nan), np.ones((32, 1)))

@@ -316,6 +316,21 @@ def round_to_bits(x: np.ndarray, bits: int, mode: str = "truncate") -> np.ndarra
     return np.ldexp(r(np.ldexp(m, bits)), e - bits)
 
 
+def _narrow_ok(a: np.ndarray, b: np.ndarray, bits: int, group: int) -> bool:
+    """Whether float32 holds every product, cut term and group sum exactly (FP8-like inputs, bits <= ~19).
+
+    Products of values with at most 12 significant bits are exact in float32; so are the cut terms and
+    their sums while ``bits + log2(group) <= 24``, away from float32's exponent limits.
+    """
+    return bool(
+        bits + math.ceil(math.log2(group)) <= 24
+        and np.array_equal(round_to_bits(a, 12), a)
+        and np.array_equal(round_to_bits(b, 12), b)
+        and np.all(np.abs(a) < 2.0**60) and np.all(np.abs(b) < 2.0**60)
+        and np.all((a == 0) | (np.abs(a) > 2.0**-60)) and np.all((b == 0) | (np.abs(b) > 2.0**-60))
+    )
+
+
 def _cut_group_sums(p: np.ndarray, bits: int, mode: str) -> np.ndarray:
     """Sum of each group's products after alignment to the group's largest one and the cut to ``bits``.
 
@@ -396,16 +411,7 @@ def limited_matmul(
     if k % chunk:
         raise TileSizeError(f"promote_every {chunk} does not divide K = {k}")
     m, n = a.shape[0], b.shape[1]
-    # Products of FP8 values (4 significant bits each) are exact in float32; so are the cut terms and their
-    # sums while bits + log2(group) <= 24. Otherwise work in float64.
-    narrow = (
-        bits + math.ceil(math.log2(group)) <= 24
-        and np.array_equal(round_to_bits(a, 12), a)
-        and np.array_equal(round_to_bits(b, 12), b)
-        and np.all(np.abs(a) < 2.0**60) and np.all(np.abs(b) < 2.0**60)
-        and np.all((a == 0) | (np.abs(a) > 2.0**-60)) and np.all((b == 0) | (np.abs(b) > 2.0**-60))
-    )
-    work = np.float32 if narrow else np.float64
+    work = np.float32 if _narrow_ok(a, b, bits, group) else np.float64
     at = np.ascontiguousarray(a.T, dtype=work)
     b = np.ascontiguousarray(b, dtype=work)
     total = np.zeros((m, n), dtype=np.float32)
@@ -418,8 +424,15 @@ def limited_matmul(
             p = at[start:start + group, :, None] * b[start:start + group, None, :]
             acc = _group_sum(p, acc, bits, mode, align_accumulator)
         return (total + acc.astype(np.float32)).astype(np.float64)
-    # Otherwise the cut of the products does not depend on the register: cut many groups at once, then run
+    # Otherwise the cut of the products does not depend on the register: cut all groups at once, then run
     # the (cheap) register additions in order.
+    return accumulate(_cut_all_groups(at, b, bits, group, mode), group, promote_every, bits=bits, mode=mode)
+
+
+def _cut_all_groups(at: np.ndarray, b: np.ndarray, bits: int, group: int, mode: str) -> np.ndarray:
+    """Each group's cut-and-added products, shape (K / group, M, N), from ``a.T`` (K, M) and ``b`` (K, N)."""
+    k, m = at.shape
+    n = b.shape[1]
     ngroups = k // group
     per_batch = max(1, 2**22 // (group * m * n))
     sums = np.empty((ngroups, m, n))
@@ -428,11 +441,67 @@ def limited_matmul(
         rows = slice(g0 * group, g1 * group)
         p = (at[rows, :, None] * b[rows, None, :]).reshape(g1 - g0, group, m, n)
         sums[g0:g1] = _cut_group_sums(p, bits, mode)
+    return sums
+
+
+def group_sums(
+    a: np.ndarray,
+    b: np.ndarray,
+    *,
+    bits: int = TENSOR_CORE_BITS,
+    group: int = TENSOR_CORE_GROUP,
+    mode: str = "truncate",
+) -> np.ndarray:
+    """The first stage of :func:`limited_matmul` (products aligned, register not): one sum per group of K.
+
+    Returns shape (K / group, M, N). Pass it to :func:`accumulate` once per promotion interval, which is
+    how the chapter sweeps ``N_C`` without recomputing the products.
+    """
+    bits = _check_bits("bits", bits)
+    group = _check_bits("group", group)
+    if mode not in ("truncate", "nearest"):
+        raise ValueError(f"mode must be 'truncate' or 'nearest', got {mode!r}")
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[0]:
+        raise ValueError(f"a and b must be matrices with a.shape[1] == b.shape[0], got {a.shape} and {b.shape}")
+    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+        raise NonFiniteInputError("a and b must be finite")
+    if a.shape[1] % group:
+        raise TileSizeError(f"group {group} does not divide K = {a.shape[1]}")
+    work = np.float32 if _narrow_ok(a, b, bits, group) else np.float64
+    return _cut_all_groups(np.ascontiguousarray(a.T, dtype=work), np.ascontiguousarray(b, dtype=work), bits,
+                           group, mode)
+
+
+def accumulate(
+    sums: np.ndarray,
+    group: int = TENSOR_CORE_GROUP,
+    promote_every: int | None = PROMOTION_INTERVAL,
+    *,
+    bits: int = TENSOR_CORE_BITS,
+    mode: str = "truncate",
+) -> np.ndarray:
+    """Add group sums into a ``bits``-bit register in order, promoting to FP32 every ``promote_every`` of K.
+
+    ``sums`` (K / group, M, N) comes from :func:`group_sums`; ``None`` never promotes.
+    """
+    bits = _check_bits("bits", bits)
+    group = _check_bits("group", group)
+    ngroups = sums.shape[0]
+    k = ngroups * group
+    chunk = k if promote_every is None else _check_bits("promote_every", promote_every)
+    if chunk % group:
+        raise TileSizeError(f"promote_every {chunk} must be a multiple of the group {group}")
+    if k % chunk:
+        raise TileSizeError(f"promote_every {chunk} does not divide K = {k}")
     per_chunk = chunk // group
+    total = np.zeros(sums.shape[1:], dtype=np.float32)
+    acc = np.zeros(sums.shape[1:])
     for g in range(ngroups):
         if g % per_chunk == 0 and g:
             total = total + acc.astype(np.float32)
-            acc = np.zeros((m, n))
+            acc = np.zeros(sums.shape[1:])
         acc = round_to_bits(acc + sums[g], bits, mode)
     return (total + acc.astype(np.float32)).astype(np.float64)
 
