@@ -7,10 +7,15 @@ the smallest normal is 2**(1 - 7) = 2**-6, the smallest subnormal 2**-6 x 2**-3 
 
 from __future__ import annotations
 
+import math
+
 import ml_dtypes
 import numpy as np
 import pytest
 
+from dsv3.arch.tensors import Component, inventory
+from dsv3.inputs.facts import fact
+from dsv3.inputs.models import load_model
 from dsv3.training import fp8
 
 
@@ -61,6 +66,21 @@ def test_overflow_is_nan_in_ml_dtypes():
 def test_relative_rounding_error_bounded_by_half_eps_in_normal_range():
     x = np.geomspace(2.0**-6, 448, 5001)
     assert fp8.relative_rounding_error(x).max() <= 2.0**-4 + 1e-15
+
+
+def test_rounding_error_envelope_peaks():
+    # normal range of E4M3: between 1 and 1.125 the bound at 1 is 0.0625 = 2**-4 (half of eps = 2**-3);
+    # the first subnormal gap (2**-9 to 2**-8, gap 2**-9) gives 2**-9 / (2 x 2**-9) = 0.5
+    x, y = fp8.rounding_error_envelope("E4M3")
+    normal = x >= 2.0**-6
+    assert y[normal].max() == 2.0**-4
+    assert y.max() == 0.5
+    # every actual cast error sits under the bound of the gap containing it: half the gap over the value
+    v = fp8.positive_values("E4M3")
+    grid = np.geomspace(2.0**-9, 447.9, 3001)
+    i = np.searchsorted(v, grid, side="right") - 1
+    assert np.all(fp8.relative_rounding_error(grid) <= (v[i + 1] - v[i]) / (2 * grid) * (1 + 1e-12))
+    assert np.array_equal(x[::2], v[:-1]) and np.array_equal(x[1::2], v[1:])
 
 
 def test_unknown_format_is_named():
@@ -249,3 +269,12 @@ def test_group_sums_match_hand_case():
     assert fp8.group_sums(a, b)[0, 0, 0] == 256.0  # the small products cut away, as in the hand case above
     with pytest.raises(fp8.NonFiniteInputError):
         fp8.group_sums(np.full((1, 32), np.nan), np.ones((32, 1)))
+
+
+def test_scale_counts_match_published_f32_elements():
+    # Every F8_E4M3 weight of the released checkpoint has a ceil(out/128) x ceil(in/128) F32 scale; with the
+    # F32 routing biases that is the checkpoint's whole F32 count in the published safetensors metadata.
+    inv = inventory(load_model("DeepSeek-V3"), include_mtp=True)
+    scales = sum(math.prod(fp8.scale_shape(*t.shape)) * t.copies for t in inv if t.dtype == "F8_E4M3")
+    bias = sum(t.elements for t in inv if t.component is Component.ROUTER_BIAS)
+    assert scales + bias == fact("params.v3.safetensors_f32").value

@@ -138,6 +138,21 @@ def relative_rounding_error(x: np.ndarray, fmt: str = "E4M3") -> np.ndarray:
     return np.abs(cast(x, fmt) - x) / np.abs(x)
 
 
+def rounding_error_envelope(fmt: str = "E4M3") -> tuple[np.ndarray, np.ndarray]:
+    """The largest relative error of rounding a value of each magnitude to the format, as a saw-tooth.
+
+    Between consecutive positive values ``v_i < v_j`` a value ``x`` rounds with error at most half the gap,
+    so the relative bound is ``(v_j - v_i) / (2 x)``: from ``gap / (2 v_i)`` at ``v_i`` down to
+    ``gap / (2 v_j)`` at ``v_j``. Returns the (x, bound) points of that saw-tooth, from the smallest subnormal
+    to the largest finite value. In the normal range the peak is half the spacing above 1 (``eps / 2``).
+    """
+    v = positive_values(fmt)
+    gap = np.diff(v)
+    x = np.column_stack([v[:-1], v[1:]]).ravel()
+    y = np.column_stack([gap / (2 * v[:-1]), gap / (2 * v[1:])]).ravel()
+    return x, y
+
+
 # --------------------------------------------------------------------------------------------------------------
 # 2. Fine-grained quantisation (DeepSeek's act_quant / weight blocks), per-tensor and per-row for comparison
 # --------------------------------------------------------------------------------------------------------------
