@@ -18,7 +18,6 @@ from dsv3.inputs.facts import fact
 from dsv3.inputs.models import load_model
 from dsv3.training import fp8
 
-
 # ---- 1. the formats ----------------------------------------------------------------------------------------
 
 

@@ -9,8 +9,9 @@ from dsv3.training import fp8_memory as fm
 
 
 def _t(name, shape, dtype, component, copies=1, active=1):
-    return Tensor(name=name, shape=shape, dtype=dtype, component=component, part="", copies=copies,
-                  active_copies=active)
+    return Tensor(
+        name=name, shape=shape, dtype=dtype, component=component, part="", copies=copies, active_copies=active
+    )
 
 
 TOY = [
@@ -42,8 +43,12 @@ def test_model_state_bytes_by_hand():
     # Sharded: 800 / 8 + 100 / 2 = 150: master 600 B, moments 600 B.
     par = fm.Parallelism(gpus=16, pp=2, ep=4)
     got = fm.model_state_bytes_per_gpu(1600, 800, par)
-    assert got == {"working weights": 1800.0, "gradients": 3600.0, "master weights (ZeRO-1 shard)": 600.0,
-                   "AdamW moments (ZeRO-1 shard)": 600.0}
+    assert got == {
+        "working weights": 1800.0,
+        "gradients": 3600.0,
+        "master weights (ZeRO-1 shard)": 600.0,
+        "AdamW moments (ZeRO-1 shard)": 600.0,
+    }
     doubled = fm.model_state_bytes_per_gpu(1600, 800, fm.Parallelism(16, 2, 4, param_copies=2))
     assert doubled["gradients"] == 7200.0
 

@@ -194,7 +194,9 @@ def _check_matrix(name: str, x: object) -> np.ndarray:
         raise ValueError(f"{name} must be a 2-D matrix, got shape {a.shape}")
     if not np.all(np.isfinite(a)):
         bad = int((~np.isfinite(a)).sum())
-        raise NonFiniteInputError(f"{name} has {bad} non-finite value(s) (NaN or inf); the quantiser needs finite input")
+        raise NonFiniteInputError(
+            f"{name} has {bad} non-finite value(s) (NaN or inf); the quantiser needs finite input"
+        )
     return a
 
 
@@ -341,8 +343,10 @@ def _narrow_ok(a: np.ndarray, b: np.ndarray, bits: int, group: int) -> bool:
         bits + math.ceil(math.log2(group)) <= 24
         and np.array_equal(round_to_bits(a, 12), a)
         and np.array_equal(round_to_bits(b, 12), b)
-        and np.all(np.abs(a) < 2.0**60) and np.all(np.abs(b) < 2.0**60)
-        and np.all((a == 0) | (np.abs(a) > 2.0**-60)) and np.all((b == 0) | (np.abs(b) > 2.0**-60))
+        and np.all(np.abs(a) < 2.0**60)
+        and np.all(np.abs(b) < 2.0**60)
+        and np.all((a == 0) | (np.abs(a) > 2.0**-60))
+        and np.all((b == 0) | (np.abs(b) > 2.0**-60))
     )
 
 
@@ -436,7 +440,7 @@ def limited_matmul(
             if start % chunk == 0 and start:
                 total = total + acc.astype(np.float32)
                 acc = np.zeros((m, n))
-            p = at[start:start + group, :, None] * b[start:start + group, None, :]
+            p = at[start : start + group, :, None] * b[start : start + group, None, :]
             acc = _group_sum(p, acc, bits, mode, align_accumulator)
         return (total + acc.astype(np.float32)).astype(np.float64)
     # Otherwise the cut of the products does not depend on the register: cut all groups at once, then run
@@ -485,8 +489,9 @@ def group_sums(
     if a.shape[1] % group:
         raise TileSizeError(f"group {group} does not divide K = {a.shape[1]}")
     work = np.float32 if _narrow_ok(a, b, bits, group) else np.float64
-    return _cut_all_groups(np.ascontiguousarray(a.T, dtype=work), np.ascontiguousarray(b, dtype=work), bits,
-                           group, mode)
+    return _cut_all_groups(
+        np.ascontiguousarray(a.T, dtype=work), np.ascontiguousarray(b, dtype=work), bits, group, mode
+    )
 
 
 def accumulate(
@@ -521,9 +526,7 @@ def accumulate(
     return (total + acc.astype(np.float32)).astype(np.float64)
 
 
-def accumulation_errors(
-    a: np.ndarray, b: np.ndarray, emulated: np.ndarray
-) -> dict[str, float]:
+def accumulation_errors(a: np.ndarray, b: np.ndarray, emulated: np.ndarray) -> dict[str, float]:
     """Error of ``emulated`` against the exact (float64) product of the same inputs, three ways.
 
     ``normwise``: ``||C~ - C||_F / ||C||_F``; ``max_over_max``: ``max|C~ - C| / max|C|``; ``max_elementwise``:
