@@ -277,3 +277,14 @@ def test_scale_counts_match_published_f32_elements():
     scales = sum(math.prod(fp8.scale_shape(*t.shape)) * t.copies for t in inv if t.dtype == "F8_E4M3")
     bias = sum(t.elements for t in inv if t.component is Component.ROUTER_BIAS)
     assert scales + bias == fact("params.v3.safetensors_f32").value
+
+
+def test_register_aligned_reading_by_hand():
+    # Group 1: 16 x 16 = 2**8 and 31 zeros -> register 256. Group 2: 32 products 0.125 x 0.125 = 2**-6.
+    # Products aligned among themselves: the group sums exactly to 32 x 2**-6 = 0.5, and 256.5 fits 14 bits
+    # (last bit 2**-5). Register aligned with them: each 2**-6 lies below the register's last bit 2**-5, so
+    # all 32 are cut and the register stays at 256.
+    a = np.array([[16.0] + [0.0] * 31 + [0.125] * 32])
+    b = a.T.copy()
+    assert fp8.limited_matmul(a, b, promote_every=None)[0, 0] == 256.5
+    assert fp8.limited_matmul(a, b, promote_every=None, align_accumulator=True)[0, 0] == 256.0
