@@ -75,6 +75,15 @@ def test_cosine_midpoint() -> None:
     assert sch.learning_rate(v3(), 12_150 * B) == pytest.approx((PEAK + DECAYED) / 2)
 
 
+def test_sft_cosine() -> None:
+    # V3 Section 5.1: cosine decay "starts at 5 x 10^-6 and gradually decreases to 1 x 10^-6".
+    assert sch.cosine_decay(0.0, 5e-6, 1e-6) == pytest.approx(5e-6)
+    assert sch.cosine_decay(0.5, 5e-6, 1e-6) == pytest.approx(3e-6)
+    assert sch.cosine_decay(1.0, 5e-6, 1e-6) == pytest.approx(1e-6)
+    with pytest.raises(sch.ScheduleError, match="progress"):
+        sch.cosine_decay(1.5, 5e-6, 1e-6)
+
+
 def test_vectorised_query_matches_scalar_queries() -> None:
     s = v3()
     tokens = np.array([0.0, 1e11, 5e12, 12e12, 14.7e12])
@@ -92,7 +101,10 @@ def test_phases_add_up_to_exactly_14_8_trillion_tokens() -> None:
         assert (table["start_tokens"].iloc[1:].to_numpy() == table["end_tokens"].iloc[:-1].to_numpy()).all()
     table = sch.phase_table(v3()).set_index("phase")
     assert table.loc["cosine decay", "tokens"] == 4_300 * B
-    assert list(table.loc["constant tail", "tokens"]) == [333 * B, 167 * B]
+    assert table.loc["constant tail 1", "tokens"] == 333 * B
+    assert table.loc["constant tail 2", "tokens"] == 167 * B
+    assert list(table.index[:3]) == ["learning-rate warm-up", "rest of the batch ramp", "constant learning rate"]
+    assert table.loc["learning-rate warm-up", "steps"] == pytest.approx(2000)
 
 
 def test_batch_ramp_shapes() -> None:

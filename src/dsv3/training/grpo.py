@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -120,7 +121,7 @@ class AdditionTask:
 
     max_digit: int = 9
 
-    @property
+    @cached_property
     def questions(self) -> np.ndarray:
         """Array of (a, b) pairs, one row per question."""
         d = np.arange(self.max_digit + 1)
@@ -134,7 +135,7 @@ class AdditionTask:
     def n_answers(self) -> int:
         return 2 * self.max_digit + 1
 
-    @property
+    @cached_property
     def correct(self) -> np.ndarray:
         """The right answer of each question."""
         return self.questions.sum(axis=1)
@@ -201,10 +202,11 @@ def _policy_step(logits: np.ndarray, q: np.ndarray, a: np.ndarray, logp_old: np.
     logp_all = log_softmax(logits)
     logp = logp_all[q, a]
     coef = objective_gradient_coefficient(logp, logp_old, logp_ref, adv, cfg.eps, cfg.beta)
-    # d log pi(a|q) / d logits[q, :] = onehot(a) - pi(.|q)
-    grad = np.zeros_like(logits)
-    np.add.at(grad, (q, a), coef)
-    np.add.at(grad, q, -coef[:, None] * np.exp(logp_all[q]))
+    # d log pi(a|q) / d logits[q, :] = onehot(a) - pi(.|q); summed over samples with bincount.
+    n_q, n_a = logits.shape
+    onehot = np.bincount(q * n_a + a, weights=coef, minlength=n_q * n_a).reshape(n_q, n_a)
+    per_question = np.bincount(q, weights=coef, minlength=n_q)
+    grad = onehot - per_question[:, None] * np.exp(logp_all)
     return logits + cfg.lr * grad / len(q)
 
 
@@ -255,8 +257,9 @@ def train(task: AdditionTask, start: np.ndarray, rng: np.random.Generator, cfg: 
             value = value + cfg.critic_lr * np.where(counts > 0, err_sum / np.maximum(counts, 1), 0.0)
         logp_old = old_all[q, a]
         logp_ref = ref_all[q, a]
-        for _ in range(cfg.inner_steps):
-            clip_share = _clip_share(logits, q, a, logp_old, adv, cfg.eps)
+        for step in range(cfg.inner_steps):
+            if step == cfg.inner_steps - 1:
+                clip_share = _clip_share(logits, q, a, logp_old, adv, cfg.eps)
             logits = _policy_step(logits, q, a, logp_old, logp_ref, adv, cfg)
         history.append(_record(task, logits, ref_all, update, clip_share))
     return pd.DataFrame(history)

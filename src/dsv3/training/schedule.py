@@ -284,6 +284,18 @@ class PretrainingSchedule:
         return _tokens(tokens, self.total_tokens, "the pre-training schedule")
 
 
+def cosine_decay(progress: float | np.ndarray, start: float, end: float) -> float | np.ndarray:
+    """Cosine decay from ``start`` to ``end``: end + (start - end)(1 + cos(pi x)) / 2 at progress x.
+
+    The shape of pre-training's decay (V3 Section 4.2) and of SFT's schedule (Section 5.1: "starts
+    at 5 x 10^-6 and gradually decreases to 1 x 10^-6"), with x in [0, 1].
+    """
+    x = np.asarray(progress, dtype=float)
+    if ((x < 0) | (x > 1)).any() or np.isnan(x).any():
+        raise ScheduleError(f"progress must lie in [0, 1], got {x.min():.6g} .. {x.max():.6g}")
+    return _out(end + (start - end) * 0.5 * (1.0 + np.cos(np.pi * x)))
+
+
 def learning_rate(schedule: PretrainingSchedule, tokens: float | np.ndarray) -> float | np.ndarray:
     """Learning rate once ``tokens`` tokens have been consumed (V3 report Section 4.2).
 
@@ -293,8 +305,7 @@ def learning_rate(schedule: PretrainingSchedule, tokens: float | np.ndarray) -> 
     t = schedule.check(tokens)
     s = schedule
     warm = s.peak_lr * np.minimum(np.asarray(s.ramp.steps(t)) / s.warmup_steps, 1.0)
-    x = np.clip((t - s.constant_until) / s.decay_tokens, 0.0, 1.0)
-    cosine = s.decayed_lr + (s.peak_lr - s.decayed_lr) * 0.5 * (1.0 + np.cos(np.pi * x))
+    cosine = cosine_decay(np.clip((t - s.constant_until) / s.decay_tokens, 0.0, 1.0), s.peak_lr, s.decayed_lr)
     tail = _piecewise(s.tail, np.maximum(t - s.decay_end, 0.0))
     lr = np.where(t < s.constant_until, warm, np.where(t < s.decay_end, cosine, tail))
     return _out(lr)
@@ -343,7 +354,7 @@ def tokens_per_step(sequences: float, seq_len: float) -> float:
 
 def _phase_name(schedule: PretrainingSchedule, end: float) -> str:
     s = schedule
-    if end <= s.warmup_end_tokens:
+    if end <= round(s.warmup_end_tokens):
         return "learning-rate warm-up"
     if end <= s.ramp.tokens:
         return "rest of the batch ramp"
@@ -351,7 +362,8 @@ def _phase_name(schedule: PretrainingSchedule, end: float) -> str:
         return "constant learning rate"
     if end <= s.decay_end:
         return "cosine decay"
-    return "constant tail"
+    piece = int(np.searchsorted(s.decay_end + _piece_ends(s.tail), end, side="left"))
+    return f"constant tail {piece + 1}"
 
 
 def phase_boundaries(schedule: PretrainingSchedule) -> list[tuple[str, float, float]]:
