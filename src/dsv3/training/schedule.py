@@ -25,8 +25,9 @@ import numpy as np
 import pandas as pd
 
 from dsv3.checks import non_negative, positive
+from dsv3.units import HOURS_PER_DAY, SECONDS_PER_HOUR
 
-SECONDS_PER_DAY = 86_400.0
+SECONDS_PER_DAY = SECONDS_PER_HOUR * HOURS_PER_DAY
 
 RAMP_KINDS = ("linear in tokens", "linear in steps", "staircase", "hold then jump", "instant")
 """Candidate batch-size ramps. The first three are plausible shapes; the last two are the extremes
@@ -439,7 +440,7 @@ def ramp_candidates(schedule: PretrainingSchedule) -> pd.DataFrame:
 def seconds_per_step(gpu_hours: float, n_gpus: float, steps: float) -> float:
     """Average wall-clock seconds per optimizer step that ``gpu_hours`` on ``n_gpus`` imply over
     ``steps`` steps (all GPUs busy on the run, around the clock)."""
-    return positive("gpu_hours", gpu_hours) * 3600.0 / positive("n_gpus", n_gpus) / positive("steps", steps)
+    return positive("gpu_hours", gpu_hours) * SECONDS_PER_HOUR / positive("n_gpus", n_gpus) / positive("steps", steps)
 
 
 def tokens_per_day(step_seconds: float, step_tokens: float) -> float:
