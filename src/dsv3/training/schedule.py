@@ -6,8 +6,8 @@ in optimizer steps ("during the first 2K steps"), and the batch size is "gradual
 3072 to 15360 in the training of the first 469B tokens" without saying how. Turning tokens into
 steps therefore needs an assumption about that ramp; :class:`BatchRamp` names five candidates
 (three plausible shapes and the two extremes) so that every step count can be stated as a range.
-Sections 2.1.2 and 2.2 give the bias update speed and the MTP loss weight; Section 4.3 the
-context-extension phases. Used by the chapter ``chapters/training_run.md``.
+Sections 2.1.2 and 2.2 define the bias update speed and the MTP loss weight, whose values are in
+Section 4.2; Section 4.3 gives the context-extension phases. Used by the chapter ``chapters/training_run.md``.
 
 No number of the report is written here: the chapter builds a :class:`PretrainingSchedule` from
 the facts it loads, and the tests build one from the report's numbers quoted in the test.
