@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import pytest
 
-from dsv3.arch import kv_cache as kv
-
 from dsv3 import units
-
-from dsv3.serving import memory as mem
+from dsv3.arch import kv_cache as kv
 from dsv3.arch.spec import GQA
-from dsv3.inputs.hf_config import load_config
 from dsv3.inputs.facts import fact
 from dsv3.inputs.hardware import gpu
+from dsv3.inputs.hf_config import load_config
 from dsv3.inputs.paths import data_file
+from dsv3.serving import memory as mem
 
 
 def arch(name: str):

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from dsv3.inputs.hf_config import parse_config
-from dsv3.inputs.facts import fact
-from dsv3.claims.published_params import check_published, published_params
-from dsv3.inputs.models import load_model, read_published
 from dsv3.arch.params import CONVENTIONS, count_params, mtp_params, mtp_unique
 from dsv3.arch.tensors import fp8_scale_elements
+from dsv3.claims.published_params import check_published, published_params
+from dsv3.inputs.facts import fact
+from dsv3.inputs.hf_config import parse_config
+from dsv3.inputs.models import load_model, read_published
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "hf-configs"
@@ -75,8 +75,9 @@ def test_components_add_up(path: Path) -> None:
     assert count.activated("without_embedding_and_head") < count.activated("without_embedding") < count.activated()
 
 
-@pytest.mark.parametrize("path", [p for p in ALL_CONFIGS if not parse_config(json.loads(p.read_text())).is_moe],
-                         ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path", [p for p in ALL_CONFIGS if not parse_config(json.loads(p.read_text())).is_moe], ids=lambda p: p.name
+)
 def test_dense_models_activate_everything(path: Path) -> None:
     count = count_params(parse_config(json.loads(path.read_text())))
     assert count.activated() == count.total_params

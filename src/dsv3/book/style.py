@@ -9,8 +9,8 @@ pipeline and systems chapters (:data:`OP_COLORS`). Chapters take every colour fr
 
 from __future__ import annotations
 
-from cycler import cycler
 import matplotlib as mpl
+from cycler import cycler
 
 #: Width x height in inches of a standard figure.
 FIGSIZE = (6.0, 3.5)

@@ -63,7 +63,9 @@ def _model_ids() -> pd.DataFrame:
     table = read_table(data_file("model_ids.csv"), MODEL_IDS)
     dup = table["model_id"].duplicated()
     if dup.any():
-        raise DataError(f"model_ids.csv, row {int(dup.to_numpy().nonzero()[0][0]) + 1}, column 'model_id': duplicate id")
+        raise DataError(
+            f"model_ids.csv, row {int(dup.to_numpy().nonzero()[0][0]) + 1}, column 'model_id': duplicate id"
+        )
     return table
 
 
@@ -126,5 +128,3 @@ def read_published(path: Path | None = None) -> pd.DataFrame:
 def models_dir() -> Path:
     """``data/models/``, where the configs named by ``published_params.csv`` live."""
     return data_dir() / "models"
-
-
