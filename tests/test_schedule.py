@@ -187,11 +187,22 @@ def test_bad_queries_get_named_errors() -> None:
 def test_inconsistent_schedules_are_refused() -> None:
     good = v3()
     with pytest.raises(sch.ScheduleError, match="learning-rate schedule"):
-        sch.PretrainingSchedule(TOTAL, good.ramp, 2000, PEAK, 10 * T, 4_300 * B, DECAYED,
-                                ((333 * B, DECAYED), (166 * B, LAST)), good.mtp_weight, good.bias_speed)
+        sch.PretrainingSchedule(
+            TOTAL,
+            good.ramp,
+            2000,
+            PEAK,
+            10 * T,
+            4_300 * B,
+            DECAYED,
+            ((333 * B, DECAYED), (166 * B, LAST)),
+            good.mtp_weight,
+            good.bias_speed,
+        )
     with pytest.raises(sch.ScheduleError, match="MTP-weight"):
-        sch.PretrainingSchedule(TOTAL, good.ramp, 2000, PEAK, 10 * T, 4_300 * B, DECAYED, good.tail,
-                                ((10 * T, 0.3),), good.bias_speed)
+        sch.PretrainingSchedule(
+            TOTAL, good.ramp, 2000, PEAK, 10 * T, 4_300 * B, DECAYED, good.tail, ((10 * T, 0.3),), good.bias_speed
+        )
     with pytest.raises(sch.ScheduleError, match="shrink"):
         sch.BatchRamp(B1, B0, RAMP_TOKENS, SEQ)
     with pytest.raises(sch.ScheduleError, match="ramp kind"):

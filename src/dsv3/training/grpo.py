@@ -80,8 +80,9 @@ def clipped_surrogate(ratio: np.ndarray, advantages: np.ndarray, eps: float) -> 
     return np.minimum(rho * a, np.clip(rho, 1.0 - eps, 1.0 + eps) * a)
 
 
-def grpo_objective(logp: np.ndarray, logp_old: np.ndarray, logp_ref: np.ndarray,
-                   advantages: np.ndarray, eps: float, beta: float) -> float:
+def grpo_objective(
+    logp: np.ndarray, logp_old: np.ndarray, logp_ref: np.ndarray, advantages: np.ndarray, eps: float, beta: float
+) -> float:
     """The GRPO objective of V3 Eq. 26 averaged over every sample given (to be maximised)."""
     non_negative("beta", beta)
     rho = np.exp(np.asarray(logp, dtype=float) - np.asarray(logp_old, dtype=float))
@@ -89,8 +90,9 @@ def grpo_objective(logp: np.ndarray, logp_old: np.ndarray, logp_ref: np.ndarray,
     return float(per_sample.mean())
 
 
-def objective_gradient_coefficient(logp: np.ndarray, logp_old: np.ndarray, logp_ref: np.ndarray,
-                                   advantages: np.ndarray, eps: float, beta: float) -> np.ndarray:
+def objective_gradient_coefficient(
+    logp: np.ndarray, logp_old: np.ndarray, logp_ref: np.ndarray, advantages: np.ndarray, eps: float, beta: float
+) -> np.ndarray:
     """d(per-sample objective) / d(log pi_theta(o_i|q)) for each sample.
 
     Surrogate: rho A while the clip does not bind, 0 where min() picks the clipped term and the
@@ -151,8 +153,9 @@ def log_softmax(logits: np.ndarray) -> np.ndarray:
     return z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
 
 
-def reference_logits(task: AdditionTask, rng: np.random.Generator, skill: float = 0.3,
-                     noise: float = 1.0) -> np.ndarray:
+def reference_logits(
+    task: AdditionTask, rng: np.random.Generator, skill: float = 0.3, noise: float = 1.0
+) -> np.ndarray:
     """A seeded starting policy that is weakly right: logit -skill x |answer - sum| plus noise.
 
     It stands in for the SFT checkpoint GRPO starts from and is also the reference policy.
@@ -196,8 +199,15 @@ class ToyConfig:
         positive("critic_lr", self.critic_lr)
 
 
-def _policy_step(logits: np.ndarray, q: np.ndarray, a: np.ndarray, logp_old: np.ndarray,
-                 logp_ref: np.ndarray, adv: np.ndarray, cfg: ToyConfig) -> np.ndarray:
+def _policy_step(
+    logits: np.ndarray,
+    q: np.ndarray,
+    a: np.ndarray,
+    logp_old: np.ndarray,
+    logp_ref: np.ndarray,
+    adv: np.ndarray,
+    cfg: ToyConfig,
+) -> np.ndarray:
     """One gradient-ascent step on the clipped objective for the tabular policy ``logits``."""
     logp_all = log_softmax(logits)
     logp = logp_all[q, a]
@@ -210,8 +220,9 @@ def _policy_step(logits: np.ndarray, q: np.ndarray, a: np.ndarray, logp_old: np.
     return logits + cfg.lr * grad / len(q)
 
 
-def train(task: AdditionTask, start: np.ndarray, rng: np.random.Generator, cfg: ToyConfig,
-          baseline: str = "group") -> pd.DataFrame:
+def train(
+    task: AdditionTask, start: np.ndarray, rng: np.random.Generator, cfg: ToyConfig, baseline: str = "group"
+) -> pd.DataFrame:
     """Train the tabular policy from ``start`` logits (also the reference) and return its history.
 
     ``baseline="group"`` is GRPO: advantages from :func:`group_advantages`. ``baseline="critic"``
@@ -265,19 +276,25 @@ def train(task: AdditionTask, start: np.ndarray, rng: np.random.Generator, cfg: 
     return pd.DataFrame(history)
 
 
-def _clip_share(logits: np.ndarray, q: np.ndarray, a: np.ndarray, logp_old: np.ndarray,
-                adv: np.ndarray, eps: float) -> float:
+def _clip_share(
+    logits: np.ndarray, q: np.ndarray, a: np.ndarray, logp_old: np.ndarray, adv: np.ndarray, eps: float
+) -> float:
     rho = np.exp(log_softmax(logits)[q, a] - logp_old)
     binding = ((adv > 0) & (rho > 1.0 + eps)) | ((adv < 0) & (rho < 1.0 - eps))
     return float(binding.mean())
 
 
-def _record(task: AdditionTask, logits: np.ndarray, ref_all: np.ndarray, update: int,
-            clip_share: float) -> dict[str, float]:
+def _record(
+    task: AdditionTask, logits: np.ndarray, ref_all: np.ndarray, update: int, clip_share: float
+) -> dict[str, float]:
     logp = log_softmax(logits)
     kl = float((np.exp(logp) * (logp - ref_all)).sum(axis=1).mean())
-    return {"update": update, "expected_reward": expected_reward(task, logits), "kl_to_reference": kl,
-            "clip_binding_share": clip_share}
+    return {
+        "update": update,
+        "expected_reward": expected_reward(task, logits),
+        "kl_to_reference": kl,
+        "clip_binding_share": clip_share,
+    }
 
 
 # --- what a critic costs at scale ---------------------------------------------------------------

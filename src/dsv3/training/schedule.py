@@ -55,9 +55,7 @@ def _tokens(tokens: float | np.ndarray, end: float, what: str) -> np.ndarray:
     if (t < 0).any():
         raise NegativeTokensError(f"tokens consumed cannot be negative, got {float(t.min()):.6g} in {what}")
     if (t > end).any():
-        raise PastEndError(
-            f"{what} ends at {end:.6g} tokens; queried at {float(t.max()):.6g} tokens"
-        )
+        raise PastEndError(f"{what} ends at {end:.6g} tokens; queried at {float(t.max()):.6g} tokens")
     return t
 
 
@@ -193,8 +191,9 @@ class BatchRamp:
         else:
             bounds = self._stage_steps()
             index = np.clip(np.searchsorted(bounds, inside, side="right") - 1, 0, self.stages - 1)
-            t_in = index * (self.tokens / self.stages) + (inside - bounds[index]) * self.seq_len * (
-                self._stage_batches()[index]
+            t_in = (
+                index * (self.tokens / self.stages)
+                + (inside - bounds[index]) * self.seq_len * (self._stage_batches()[index])
             )
         after = np.maximum(s - s_ramp, 0.0) * self.seq_len * self.end
         return _out(np.minimum(t_in, self.tokens) + after)
@@ -262,9 +261,7 @@ class PretrainingSchedule:
             ("bias-speed schedule", sum(n for n, _ in self.bias_speed)),
         ]:
             if not math.isclose(total, self.total_tokens, rel_tol=1e-12):
-                raise ScheduleError(
-                    f"the {name} covers {total:.6g} tokens, the run has {self.total_tokens:.6g}"
-                )
+                raise ScheduleError(f"the {name} covers {total:.6g} tokens, the run has {self.total_tokens:.6g}")
         if self.ramp.tokens > self.total_tokens:
             raise ScheduleError(f"the batch ramp ({self.ramp.tokens:.6g} tokens) outlasts the run")
         if self.warmup_end_tokens > self.constant_until:
@@ -413,8 +410,15 @@ def with_ramp(schedule: PretrainingSchedule, kind: str) -> PretrainingSchedule:
     r = schedule.ramp
     ramp = BatchRamp(r.start, r.end, r.tokens, r.seq_len, kind, r.stages)
     return PretrainingSchedule(
-        schedule.total_tokens, ramp, schedule.warmup_steps, schedule.peak_lr, schedule.constant_until,
-        schedule.decay_tokens, schedule.decayed_lr, schedule.tail, schedule.mtp_weight,
+        schedule.total_tokens,
+        ramp,
+        schedule.warmup_steps,
+        schedule.peak_lr,
+        schedule.constant_until,
+        schedule.decay_tokens,
+        schedule.decayed_lr,
+        schedule.tail,
+        schedule.mtp_weight,
         schedule.bias_speed,
     )
 
