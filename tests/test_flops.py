@@ -111,3 +111,31 @@ def test_isca_table2_checks_each_row_at_its_printed_precision() -> None:
     assert list(table["follows?"]) == ["✓", "✓", "✗", "✗"]
     assert table.loc["DeepSeek-V3", "as printed (GFLOPs)"] == 250
     assert abs(table.loc["DeepSeek-V3", "this method (GFLOPs)"] - 250) <= 0.5
+
+
+def test_work_by_convention_spans_the_published_spread() -> None:
+    # DeepSeek-V3's run under 3 FLOPs conventions x 2 hour scopes x 2 peaks: the lowest is 6N over
+    # all hours at the FP8 peak, the highest with attention and MTP over pre-training hours at BF16.
+    # By hand for the 6N row: 6 x 36.626e9 x 14.8e12 = 3.252e24 FLOPs over 2.664e6 GPU-h x 3,600 s
+    # = 339.1 TFLOP/s, 34.3% of the BF16 dense peak of 989.4 TFLOP/s.
+    from dsv3.inputs.runs import v3_training_segments
+    from dsv3.training.utilisation import convention_grid, work_by_convention
+
+    arch = load_model("DeepSeek-V3")
+    work = work_by_convention(arch, v3_training_segments())
+    assert set(work) == {
+        (f, h) for f in ("6N", "with attention", "with attention and MTP") for h in ("pre-training", "all stages")
+    }
+    six_n_pre = 6 * count_params(arch).activated("without_embedding") * 14.8e12
+    assert work[("6N", "pre-training")] == pytest.approx(six_n_pre)
+    # Each convention adds work: attention, then the MTP module's own pass.
+    assert (
+        work[("6N", "pre-training")]
+        < work[("with attention", "pre-training")]
+        < work[("with attention and MTP", "pre-training")]
+    )
+    hours = {"pre-training": 2_664_000.0, "all stages": 2_783_000.0}
+    grid = convention_grid(work, hours, {"FP8": 1978.9e12, "BF16": 989.4e12})
+    assert len(grid) == 12
+    assert round(six_n_pre / (2_664_000 * 3600) / 989.4e12, 3) == 0.343
+    assert round(grid["MFU"].min(), 3) == 0.165 and round(grid["MFU"].max(), 3) == 0.407

@@ -99,9 +99,10 @@ def test_bill_of_deepseeks_day_at_r1_prices() -> None:
     # revenue would be $562,027". The printed counts are whole billions, so the bill matches to 0.02%.
     day = prices.bill(608e9, 342e9, 168e9, hit_price=0.14, miss_price=0.55, output_price=2.19)
     assert day.total == pytest.approx(fact("serving.theoretical_revenue_usd").value, rel=2e-4)
-    # Its parts are the three kinds of token; the 168B output tokens at $2.19 are the largest.
-    assert day.total == sum(day)
-    assert day.output > day.cache_miss > day.cache_hit
+    # Its parts by hand, in dollars: 342B x $0.14/M, (608B - 342B) x $0.55/M, 168B x $2.19/M.
+    assert day.cache_hit == pytest.approx(342e3 * 0.14)
+    assert day.cache_miss == pytest.approx(266e3 * 0.55)
+    assert day.output == pytest.approx(168e3 * 2.19)
     # The same day on the R1 row of the price table, through workload_costs.
     r1 = price_data.load_prices().query("name == 'DeepSeek-R1'")
     assert prices.workload_costs(r1, input_tokens=608e9, output_tokens=168e9, cache_hit_rate=342 / 608).iloc[

@@ -56,6 +56,15 @@ OP_COLORS: dict[str, str] = {
 }
 
 
+#: Shades for the parts of a bill or a cost (benchmarks and serving figures).
+PART_COLORS: dict[str, str] = {
+    "rent": NEUTRAL,
+    "cache-hit input": "#9db4dd",
+    "cache-miss input": "#5b7fc4",
+    "output": DEEPSEEK,
+}
+
+
 def color(model_id: str) -> str:
     """The colour of ``model_id`` in every figure of the book; ``KeyError`` names an unknown id."""
     if model_id not in MODEL_COLORS:

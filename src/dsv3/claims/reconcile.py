@@ -12,7 +12,7 @@ import pandas as pd
 
 from dsv3.arch.params import count_params, mtp_params, mtp_unique
 from dsv3.arch.spec import Architecture
-from dsv3.arch.tensors import fp8_scale_elements
+from dsv3.arch.tensors import fp8_scale_elements, stored_elements
 from dsv3.claims.reproduce import check_table
 from dsv3.inputs.facts import fact
 
@@ -25,7 +25,6 @@ def v3_parameter_reconciliation(arch: Architecture) -> pd.DataFrame:
     """
     main, mtp = count_params(arch), mtp_params(arch)
     projection = mtp.total["MTP projection"]
-    stored_main_and_mtp = main.total_params + mtp.total_params
     scales = fp8_scale_elements(arch)
     rows = [
         ("params.v3.paper_total", main.total_params, "the main model's stored weights, embedding and head included"),
@@ -73,7 +72,7 @@ def v3_parameter_reconciliation(arch: Architecture) -> pd.DataFrame:
         ),
         (
             "params.v3.hf_total",
-            stored_main_and_mtp + scales,
+            stored_elements(arch),
             f"every stored tensor: main model, MTP module and {scales / 1e6:.1f}M FP8 block scales "
             "(the checkpoint's safetensors total to the element)",
         ),

@@ -83,6 +83,15 @@ def model_name(model_id: str) -> str:
     return str(match.iloc[0]["name"])
 
 
+def model_id(model: str) -> str:
+    """The ``model_id`` of a model of ``data/models/models.csv`` by its name there (``"Llama-3.1-405B"``)."""
+    table = _model_table()
+    match = table[table["model"] == model]
+    if match.empty:
+        raise KeyError(f"no model {model!r} in data/models/models.csv (have {list(table['model'])})")
+    return str(match.iloc[0]["model_id"])
+
+
 @cache
 def _model_table() -> pd.DataFrame:
     table = read_table(data_file("models/models.csv"), MODELS)
