@@ -125,3 +125,28 @@ def test_critic_memory() -> None:
         grpo.critic_memory_bytes(0, {"master": 4})
     with pytest.raises(ValueError):
         grpo.critic_memory_bytes(1e9, {})
+
+
+def test_all_wrong_share_worked_by_hand() -> None:
+    # Uniform over 19 answers: a group of 8 is all wrong with probability (18/19)^8.
+    task = grpo.AdditionTask(9)
+    assert grpo.all_wrong_share(task, np.zeros((100, 19)), 8) == pytest.approx((18 / 19) ** 8)
+    with pytest.raises(ValueError, match="group_size"):
+        grpo.all_wrong_share(task, np.zeros((100, 19)), 0)
+
+
+def test_summarise_picks_the_history() -> None:
+    h = _run(0, "group")
+    row = grpo.summarise({"g": h}, checkpoint=100).iloc[0]
+    assert row["reward_start"] == h["expected_reward"].iloc[0]
+    assert row["reward_checkpoint"] == h["expected_reward"].iloc[100]
+    assert row["reward_end"] == h["expected_reward"].iloc[-1]
+    assert row["updates"] == 300
+    with pytest.raises(ValueError, match="checkpoint"):
+        grpo.summarise({"g": h}, checkpoint=301)
+
+
+def test_critic_memory_table_has_a_total() -> None:
+    table = grpo.critic_memory_table(671e9, {"master": 4, "grad": 4, "m": 2, "v": 2}).set_index("copy")
+    assert table.loc["total", "bytes"] == pytest.approx(12 * 671e9)
+    assert table.loc["total", "bytes_per_param"] == 12

@@ -11,6 +11,8 @@ import math
 import numpy as np
 import pytest
 
+from dsv3.arch.flops import training_flops_per_token
+from dsv3.inputs.models import load_model
 from dsv3.training import schedule as sch
 
 # V3 Section 4.2, verbatim:
@@ -223,3 +225,31 @@ def test_seconds_per_step_from_gpu_hours() -> None:
     assert sch.seconds_per_step(2_664_000, 2048, steps) == pytest.approx(2_664_000 * 3600 / 2048 / steps)
     with pytest.raises(ValueError, match="steps"):
         sch.seconds_per_step(2_664_000, 2048, 0)
+
+
+def test_timing_routes_worked_by_hand() -> None:
+    # V3 Table 1: 2,664K GPU-h on 2,048 GPUs; ISCA '25 Table 4: 19.926 s per step, 272.80B tokens a day.
+    step = B1 * SEQ
+    table = sch.timing_routes(2_664_000, 2048, TOTAL, step, 19.926, 272.80e9).set_index("route")
+    assert table.loc["GPU-hours", "seconds_per_step"] == pytest.approx(2_664_000 * 3600 / 2048 / (TOTAL / step))
+    assert table.loc["GPU-hours", "days"] == pytest.approx(2_664_000 / 2048 / 24)
+    assert table.loc["GPU-hours", "gpu_hours_per_trillion"] == pytest.approx(180_000)  # "180K", Section 1
+    assert table.loc["measured step", "seconds_per_step"] == 19.926
+    assert table.loc["measured step", "days"] == pytest.approx(14.8e12 / 272.80e9)
+    assert table.loc["measured step", "gpu_hours_per_trillion"] == pytest.approx(2048 * 24 / 0.2728)
+
+
+def test_extension_table() -> None:
+    arch = load_model("DeepSeek-V3")
+    # V3 Section 4.3: 1000 steps x 1920 x 32K, then 1000 x 480 x 128K; Table 1: 119K GPU-h.
+    table = sch.extension_table(arch, [(1000, 1920, 32_768), (1000, 480, 131_072)], 119_000, TOTAL, SEQ, 2_664_000)
+    assert list(table["tokens"]) == [62_914_560_000, 62_914_560_000]
+    assert list(table["token_share"]) == [0.5, 0.5]
+    assert table["flop_share"].sum() == pytest.approx(1.0)
+    assert table["gpu_hours_by_flops"].sum() == pytest.approx(119_000)
+    assert table["flop_share"].iloc[1] > 0.5  # attention makes 128K dearer per token
+    per_flop = 2_664_000 / (TOTAL * training_flops_per_token(arch, SEQ))
+    expected = 62_914_560_000 * training_flops_per_token(arch, 131_072) * per_flop
+    assert table["gpu_hours_at_pretraining_rate"].iloc[1] == pytest.approx(expected)
+    with pytest.raises(sch.ScheduleError, match="at least one phase"):
+        sch.extension_table(arch, [], 119_000, TOTAL, SEQ, 2_664_000)

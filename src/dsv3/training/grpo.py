@@ -167,6 +167,15 @@ def reference_logits(
     return -skill * distance + noise * rng.standard_normal((task.n_questions, task.n_answers))
 
 
+def all_wrong_share(task: AdditionTask, logits: np.ndarray, group_size: int) -> float:
+    """Share of groups of ``group_size`` samples with no right answer, averaged over the questions:
+    mean_q (1 - pi(correct(q) | q))^G. Such a group has zero advantage and teaches GRPO nothing."""
+    if isinstance(group_size, bool) or not isinstance(group_size, int) or group_size < 1:
+        raise ValueError(f"group_size must be a positive integer, got {group_size!r}")
+    p = np.exp(log_softmax(logits))[np.arange(task.n_questions), task.correct]
+    return float(np.mean((1.0 - p) ** group_size))
+
+
 def expected_reward(task: AdditionTask, logits: np.ndarray) -> float:
     """Exact expected reward of the policy over all questions: mean_q pi(correct(q) | q)."""
     p = np.exp(log_softmax(logits))
@@ -313,3 +322,35 @@ def critic_memory_bytes(n_params: float, bytes_per_param: Mapping[str, float]) -
     if not bytes_per_param:
         raise ValueError("bytes_per_param must name at least one stored copy")
     return {name: n * positive(f"bytes per parameter of {name!r}", b) for name, b in bytes_per_param.items()}
+
+
+def summarise(histories: Mapping[str, pd.DataFrame], checkpoint: int = 100) -> pd.DataFrame:
+    """One row per toy run of :func:`train`: expected reward at the start, after ``checkpoint``
+    updates and at the end, KL to the reference at the end, and the mean share of clipped samples.
+    Used by ``chapters/training_run.md``."""
+    rows = []
+    for name, h in histories.items():
+        if not 0 < checkpoint < len(h):
+            raise ValueError(f"checkpoint {checkpoint} is outside run {name!r} of {len(h) - 1} updates")
+        rows.append(
+            {
+                "run": name,
+                "reward_start": float(h["expected_reward"].iloc[0]),
+                "reward_checkpoint": float(h["expected_reward"].iloc[checkpoint]),
+                "reward_end": float(h["expected_reward"].iloc[-1]),
+                "updates": int(h["update"].iloc[-1]),
+                "kl_end": float(h["kl_to_reference"].iloc[-1]),
+                "clipped_share": float(h["clip_binding_share"].iloc[1:].mean()),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def critic_memory_table(n_params: float, bytes_per_param: Mapping[str, float]) -> pd.DataFrame:
+    """:func:`critic_memory_bytes` as a table, one row per stored copy and a total row."""
+    parts = critic_memory_bytes(n_params, bytes_per_param)
+    rows = [{"copy": k, "bytes_per_param": float(bytes_per_param[k]), "bytes": v} for k, v in parts.items()]
+    rows.append(
+        {"copy": "total", "bytes_per_param": float(sum(bytes_per_param.values())), "bytes": sum(parts.values())}
+    )
+    return pd.DataFrame(rows)

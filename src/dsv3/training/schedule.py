@@ -24,7 +24,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from dsv3.arch.flops import training_flops_per_token
+from dsv3.arch.spec import Architecture
 from dsv3.checks import non_negative, positive
+from dsv3.training.cost import gpu_hours_per_trillion_tokens, phase_tokens, wall_clock_days
 from dsv3.units import HOURS_PER_DAY, SECONDS_PER_HOUR
 
 SECONDS_PER_DAY = SECONDS_PER_HOUR * HOURS_PER_DAY
@@ -458,3 +461,74 @@ def tokens_per_day(step_seconds: float, step_tokens: float) -> float:
 def days_at_rate(tokens: float, tokens_a_day: float) -> float:
     """Days to consume ``tokens`` at ``tokens_a_day`` (e.g. 14.8T at ISCA's 272.80B a day)."""
     return positive("tokens", tokens) / positive("tokens_a_day", tokens_a_day)
+
+
+def timing_routes(
+    gpu_hours: float, n_gpus: float, tokens: float, step_tokens: float, step_seconds: float, tokens_a_day: float
+) -> pd.DataFrame:
+    """Pre-training timed two ways: from its GPU-hours, and from a measured full-batch step.
+
+    One row per route: seconds per full-batch step, days of the run, and GPU-hours per trillion
+    tokens. For DeepSeek-V3: 2,664K GPU-h on 2,048 GPUs (V3 report Table 1) against ISCA '25
+    Table 4's 19.926 s per step and 272.80B tokens a day. Used by ``chapters/training_run.md``.
+    """
+    full_steps = positive("tokens", tokens) / positive("step_tokens", step_tokens)
+    gpu_hours_a_day = positive("n_gpus", n_gpus) * HOURS_PER_DAY
+    return pd.DataFrame(
+        [
+            {
+                "route": "GPU-hours",
+                "seconds_per_step": seconds_per_step(gpu_hours, n_gpus, full_steps),
+                "days": wall_clock_days(gpu_hours, n_gpus),
+                "gpu_hours_per_trillion": gpu_hours_per_trillion_tokens(gpu_hours, tokens),
+            },
+            {
+                "route": "measured step",
+                "seconds_per_step": positive("step_seconds", step_seconds),
+                "days": days_at_rate(tokens, tokens_a_day),
+                "gpu_hours_per_trillion": gpu_hours_per_trillion_tokens(gpu_hours_a_day, tokens_a_day),
+            },
+        ]
+    )
+
+
+def extension_table(
+    arch: Architecture,
+    phases: list[tuple[int, int, int]],
+    gpu_hours: float,
+    pretraining_tokens: float,
+    pretraining_seq_len: int,
+    pretraining_gpu_hours: float,
+) -> pd.DataFrame:
+    """The context-extension phases (V3 report Section 4.3) in tokens, FLOPs and GPU-hours.
+
+    ``phases`` are ``(steps, sequences per step, sequence length)``; their tokens come from
+    :func:`dsv3.training.cost.phase_tokens`. Each phase gets its share of the tokens and of the
+    training FLOPs (:func:`dsv3.arch.flops.training_flops_per_token`: causal attention, main model),
+    the share of the reported ``gpu_hours`` that its FLOPs would take, and the GPU-hours it would
+    take at pre-training's GPU-hours per FLOP. Used by ``chapters/training_run.md``.
+    """
+    if not phases:
+        raise ScheduleError("extension_table needs at least one phase")
+    pre_flops = positive("pretraining_tokens", pretraining_tokens) * training_flops_per_token(arch, pretraining_seq_len)
+    per_flop = positive("pretraining_gpu_hours", pretraining_gpu_hours) / pre_flops
+    rows = []
+    for steps, batch, length in phases:
+        tokens = phase_tokens(steps, batch, length)
+        per_token = training_flops_per_token(arch, length)
+        rows.append(
+            {
+                "seq_len": length,
+                "steps": steps,
+                "batch": batch,
+                "tokens": tokens,
+                "flops_per_token": per_token,
+                "flops": tokens * per_token,
+            }
+        )
+    table = pd.DataFrame(rows)
+    table["token_share"] = table["tokens"] / table["tokens"].sum()
+    table["flop_share"] = table["flops"] / table["flops"].sum()
+    table["gpu_hours_by_flops"] = table["flop_share"] * positive("gpu_hours", gpu_hours)
+    table["gpu_hours_at_pretraining_rate"] = table["flops"] * per_flop
+    return table
