@@ -90,9 +90,9 @@ def _run(seed: int, baseline: str):
 
 @pytest.mark.parametrize("baseline", ["group", "critic"])
 def test_the_seeded_toy_learns(baseline: str) -> None:
-    t0 = time.perf_counter()
+    t0 = time.process_time()  # CPU time: the 3 s budget must not depend on the machine's load
     history = _run(0, baseline)
-    elapsed = time.perf_counter() - t0
+    elapsed = time.process_time() - t0
     reward = history["expected_reward"].to_numpy()
     assert len(history) == grpo.ToyConfig().updates + 1
     assert reward[-20:].mean() > reward[0] + 0.3
