@@ -1,0 +1,1 @@
+"""The claims room of dsv3 (see ROOMS.md)."""

@@ -1,0 +1,1 @@
+"""The inputs room of dsv3 (see ROOMS.md)."""
