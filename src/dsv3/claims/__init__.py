@@ -1,1 +1,1 @@
-"""The claims room of dsv3 (see ROOMS.md)."""
+"""Claims: code that names a published figure and checks it (reproductions, reconciliations, rounding)."""
