@@ -23,13 +23,18 @@ from typing import Callable, Mapping
 
 import pandas as pd
 
-from dsv3 import cost
-from dsv3.benchmarks import lower_is_better, score as table_score
-from dsv3.config import MLA, MoE, Architecture
+from dsv3.arch.kv_cache import (
+    kv_cache_elements_per_layer,
+    kv_cache_elements_per_token,
+    miscount_hidden_over_heads_per_layer,
+    miscount_upprojected_kv,
+)
+from dsv3.arch.params import count_params
+from dsv3.arch.spec import MLA, Architecture, MoE
+from dsv3.evals.scores import lower_is_better, score as table_score
 from dsv3.inputs.claims import HAND_VERDICTS, Sources
-from dsv3.kv_cache import kv_cache_elements_per_layer, kv_cache_elements_per_token, miscount_hidden_over_heads_per_layer, miscount_upprojected_kv
-from dsv3.params import count_params
-from dsv3.prices import price as price_row
+from dsv3.inputs.prices import price as price_row
+from dsv3.training import cost
 
 #: Every verdict, in the order the chapter shows them.
 VERDICTS = ("correct", "correct_rounded", "wrong", *HAND_VERDICTS)

@@ -16,13 +16,13 @@ from typing import Mapping
 
 import pandas as pd
 
-from dsv3.benchmarks import load_models as load_table_models, load_scores
-from dsv3.config import Architecture
-from dsv3.data import DataError, Fact, facts, read_table, FACTS
-from dsv3.data import training_runs
-from dsv3.models import load_model
-from dsv3.paths import DATA_DIR, data_file
-from dsv3.prices import load_prices
+from dsv3.arch.spec import Architecture
+from dsv3.inputs.facts import Fact, facts
+from dsv3.inputs.models import load_model
+from dsv3.inputs.paths import data_file
+from dsv3.inputs.prices import load_prices
+from dsv3.inputs.runs import training_runs
+from dsv3.inputs.scores import load_models as load_table_models, load_scores
 
 #: Verdicts given by hand, each with a one-line reason; the code decides the others.
 HAND_VERDICTS = ("credited_wrong", "unverifiable", "opinion")
@@ -150,34 +150,13 @@ def load_claims(path: Path | None = None) -> pd.DataFrame:
     return read_claims(path or data_file("claims.csv"))
 
 
-def read_fact_files(paths: list[Path]) -> dict[str, Fact]:
-    """Facts of extra CSV files (the columns of ``data/facts.csv``); ids must be unique."""
-    out: dict[str, Fact] = {}
-    for path in paths:
-        for rec in read_table(path, FACTS).itertuples(index=False):
-            if rec.id in out:
-                raise DataError(f"{path.name}: duplicate fact id {rec.id!r}")
-            out[rec.id] = Fact(**rec._asdict())
-    return out
-
-
-def all_facts() -> dict[str, Fact]:
-    """Every fact: ``data/facts.csv`` plus ``data/facts/*.csv`` (ids unique across files)."""
-    base = dict(facts())
-    extra = read_fact_files(sorted((DATA_DIR / "facts").glob("*.csv")))
-    clash = sorted(set(base) & set(extra))
-    if clash:
-        raise DataError(f"fact ids defined twice: {clash}")
-    return {**base, **extra}
-
-
 def load_sources(fact_table: Mapping[str, Fact] | None = None) -> Sources:
     """The sources the claims are checked against, read from ``data/``.
 
     ``fact_table`` replaces the facts (a test feeds a modified one to show a verdict flip).
     """
     return Sources(
-        facts=all_facts() if fact_table is None else fact_table,
+        facts=facts() if fact_table is None else fact_table,
         runs=training_runs(),
         scores=load_scores(),
         prices=load_prices(),
