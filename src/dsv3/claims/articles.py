@@ -543,14 +543,21 @@ def computed_value(text: str, src: Sources) -> float:
         raise UnknownCheck(f"check {text!r}: {e}") from None
 
 
-def verdict_of(row: Mapping[str, object], src: Sources) -> Decision | None:
-    """The computed decision of one claims row, or ``None`` for a hand verdict."""
+def verdict_of(row: Mapping[str, object], src: Sources, values: dict[str, float] | None = None) -> Decision | None:
+    """The computed decision of one claims row, or ``None`` for a hand verdict.
+
+    ``values`` memoizes computed values by check across the rows of one audit.
+    """
     if row["hand_verdict"]:
         return None
     scale = float(row["scale"])  # type: ignore[arg-type]
     high = row["claimed_high"]
+    text = str(row["check"])
+    values = {} if values is None else values
     try:
-        value = computed_value(str(row["check"]), src)
+        if text not in values:
+            values[text] = computed_value(text, src)
+        value = values[text]
     except UnknownCheck as e:
         raise UnknownCheck(f"claim {row['claim_id']}: {e}") from None
     return decide(
@@ -562,8 +569,9 @@ def verdict_of(row: Mapping[str, object], src: Sources) -> Decision | None:
 def audit(claims: pd.DataFrame, src: Sources) -> pd.DataFrame:
     """Every claim with its verdict: computed (claim units), difference and ratio where computed."""
     rows = []
+    values: dict[str, float] = {}
     for rec in claims.to_dict("records"):
-        d = verdict_of(rec, src)
+        d = verdict_of(rec, src, values)
         if d is None:
             rows.append({**rec, "verdict": rec["hand_verdict"], "computed": math.nan, "difference": math.nan,
                          "ratio": math.nan, "decided_by": "hand"})
