@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from dsv3.claims.articles import REGISTRY, UnknownCheck, audit, by_article, computed_value, decide
 from dsv3.inputs.claims import HAND_VERDICTS, MalformedClaim, load_claims, load_sources, read_claims
+from dsv3.inputs.facts import read_facts
+
+ROOT = Path(__file__).resolve().parents[1]
 
 # Table 6 of the DeepSeek-V3 report (chat models), the cells the claims use.
 V3, CLAUDE, GPT4O, QWEN = 59.1, 65.0, 49.9, 49.0  # GPQA-Diamond
@@ -319,3 +323,19 @@ def test_unknown_function_and_bad_arguments_are_named(sources):
     with pytest.raises(UnknownCheck, match="gpu_hours_total"):
         computed_value("gpu_hours_total(DeepSeek-V3|pre-training|extra)", sources)
     assert "cost_total" in REGISTRY and math.isclose(computed_value("cost_total(DeepSeek-V3)", sources), 5.576e6)
+
+
+def test_edited_facts_file_flips_a_verdict(tmp_path, claims, sources):
+    """Edit the rental price in a copy of data/facts/ and reload it: the cost claim becomes wrong."""
+    folder = tmp_path / "facts"
+    folder.mkdir()
+    for path in (ROOT / "data" / "facts").glob("*.csv"):
+        text = path.read_text(encoding="utf-8")
+        text = text.replace("v3.rental_usd_per_gpu_hour,2,", "v3.rental_usd_per_gpu_hour,2.5,")
+        (folder / path.name).write_text(text, encoding="utf-8")
+    edited = read_facts(folder)
+    assert edited["v3.rental_usd_per_gpu_hour"].value == 2.5
+    after = audit(claims, dataclasses.replace(sources, facts=edited)).set_index("claim_id")
+    assert after.loc["c000-10", "verdict"] == "wrong"
+    assert after.loc["c000-10", "computed"] == pytest.approx(2788e3 * 2.5 / 1e4)  # 697 万 USD
+    assert after.loc["c000-16", "verdict"] == "correct"  # GPU-hours do not depend on the price
