@@ -18,8 +18,9 @@ Claims no arithmetic settles carry a hand verdict (``credited_wrong``, ``unverif
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Callable, Mapping
+from typing import Any
 
 import pandas as pd
 
@@ -31,7 +32,8 @@ from dsv3.arch.kv_cache import (
 )
 from dsv3.arch.params import count_params
 from dsv3.arch.spec import MLA, Architecture, MoE
-from dsv3.evals.scores import lower_is_better, score as table_score
+from dsv3.evals.scores import lower_is_better
+from dsv3.evals.scores import score as table_score
 from dsv3.inputs.claims import HAND_VERDICTS, Sources
 from dsv3.inputs.prices import price as price_row
 from dsv3.training import cost
@@ -59,7 +61,9 @@ class Decision:
     ratio: float  # claimed / computed (nan when computed is 0)
 
 
-def decide(claimed: float, computed: float, precision: float, relation: str = "=", high: float | None = None) -> Decision:
+def decide(
+    claimed: float, computed: float, precision: float, relation: str = "=", high: float | None = None
+) -> Decision:
     """The verdict of a claim from its value, the source's value and the printed precision.
 
     ``precision`` is the step of the claim's last printed digit, in the claim's unit: "557.6 万"
@@ -197,13 +201,20 @@ def shared_expert_share(src: Sources, model: str) -> float:
     return 1.0 if moe is not None and moe.n_shared > 0 else 0.0
 
 
+def _moe_of(arch: Architecture) -> MoE:
+    moe = _moe(arch)
+    if moe is None:
+        raise UnknownCheck(f"{arch.name} has no MoE layer")
+    return moe
+
+
 _CONFIG_FIELDS = {
     "kv_lora_rank": lambda a: a.attention.kv_lora_rank,
     "qk_rope_head_dim": lambda a: a.attention.qk_rope_head_dim,
     "n_heads": lambda a: a.attention.n_heads,
-    "n_routed": lambda a: _moe(a).n_routed,
-    "n_shared": lambda a: _moe(a).n_shared,
-    "top_k": lambda a: _moe(a).top_k,
+    "n_routed": lambda a: _moe_of(a).n_routed,
+    "n_shared": lambda a: _moe_of(a).n_shared,
+    "top_k": lambda a: _moe_of(a).top_k,
     "n_mtp_layers": lambda a: a.n_mtp_layers,
 }
 
@@ -543,14 +554,14 @@ def computed_value(text: str, src: Sources) -> float:
         raise UnknownCheck(f"check {text!r}: {e}") from None
 
 
-def verdict_of(row: Mapping[str, object], src: Sources, values: dict[str, float] | None = None) -> Decision | None:
+def verdict_of(row: Mapping[str, Any], src: Sources, values: dict[str, float] | None = None) -> Decision | None:
     """The computed decision of one claims row, or ``None`` for a hand verdict.
 
     ``values`` memoizes computed values by check across the rows of one audit.
     """
     if row["hand_verdict"]:
         return None
-    scale = float(row["scale"])  # type: ignore[arg-type]
+    scale = float(row["scale"])
     high = row["claimed_high"]
     text = str(row["check"])
     values = {} if values is None else values
@@ -561,8 +572,11 @@ def verdict_of(row: Mapping[str, object], src: Sources, values: dict[str, float]
     except UnknownCheck as e:
         raise UnknownCheck(f"claim {row['claim_id']}: {e}") from None
     return decide(
-        float(row["claimed_value"]), value / scale, float(row["precision"]), str(row["relation"]),  # type: ignore[arg-type]
-        None if pd.isna(high) else float(high),  # type: ignore[arg-type]
+        float(row["claimed_value"]),
+        value / scale,
+        float(row["precision"]),
+        str(row["relation"]),
+        None if pd.isna(high) else float(high),
     )
 
 
@@ -573,16 +587,34 @@ def audit(claims: pd.DataFrame, src: Sources) -> pd.DataFrame:
     for rec in claims.to_dict("records"):
         d = verdict_of(rec, src, values)
         if d is None:
-            rows.append({**rec, "verdict": rec["hand_verdict"], "computed": math.nan, "difference": math.nan,
-                         "ratio": math.nan, "decided_by": "hand"})
+            rows.append(
+                {
+                    **rec,
+                    "verdict": rec["hand_verdict"],
+                    "computed": math.nan,
+                    "difference": math.nan,
+                    "ratio": math.nan,
+                    "decided_by": "hand",
+                }
+            )
         else:
-            rows.append({**rec, "verdict": d.verdict, "computed": d.computed, "difference": d.difference,
-                         "ratio": d.ratio, "decided_by": "code"})
+            rows.append(
+                {
+                    **rec,
+                    "verdict": d.verdict,
+                    "computed": d.computed,
+                    "difference": d.difference,
+                    "ratio": d.ratio,
+                    "decided_by": "code",
+                }
+            )
     return pd.DataFrame(rows)
 
 
 def by_article(result: pd.DataFrame) -> pd.DataFrame:
     """Counts of each verdict per article (rows: articles in file order; columns: :data:`VERDICTS`)."""
     order = list(dict.fromkeys(result["article"]))
-    counts = pd.crosstab(result["article"], result["verdict"]).reindex(index=order, columns=list(VERDICTS), fill_value=0)
+    counts = pd.crosstab(result["article"], result["verdict"]).reindex(
+        index=order, columns=list(VERDICTS), fill_value=0
+    )
     return counts.astype(int)

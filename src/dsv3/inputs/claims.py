@@ -10,9 +10,9 @@ from __future__ import annotations
 import csv
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
 
 import pandas as pd
 
@@ -22,7 +22,8 @@ from dsv3.inputs.models import load_model
 from dsv3.inputs.paths import data_file
 from dsv3.inputs.prices import load_prices
 from dsv3.inputs.runs import training_runs
-from dsv3.inputs.scores import load_models as load_table_models, load_scores
+from dsv3.inputs.scores import load_models as load_table_models
+from dsv3.inputs.scores import load_scores
 
 #: Verdicts given by hand, each with a one-line reason; the code decides the others.
 HAND_VERDICTS = ("credited_wrong", "unverifiable", "opinion")
@@ -34,8 +35,23 @@ ARTICLES = ("art_cheap", "art_revolution", "art_walkthrough", "art_pipeline", "a
 MAX_QUOTE_CHARS = 120
 
 COLUMNS = (
-    "claim_id", "article", "location", "quote", "gloss", "quantity", "claimed_value", "claimed_high", "scale",
-    "unit", "precision", "relation", "check", "hand_verdict", "reason", "likely_cause", "source",
+    "claim_id",
+    "article",
+    "location",
+    "quote",
+    "gloss",
+    "quantity",
+    "claimed_value",
+    "claimed_high",
+    "scale",
+    "unit",
+    "precision",
+    "relation",
+    "check",
+    "hand_verdict",
+    "reason",
+    "likely_cause",
+    "source",
 )
 NUMBERS = ("claimed_value", "claimed_high", "scale", "precision")
 _ID = re.compile(r"^c\d{3}-\d{2}$")
