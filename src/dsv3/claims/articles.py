@@ -377,6 +377,13 @@ def guess_ratio(src: Sources, options_a: str, options_b: str) -> float:
 
 
 def _wide(src: Sources, table: str, categories: str = "all") -> pd.DataFrame:
+    key = ("wide", table, categories)
+    if key not in src.memo:
+        src.memo[key] = _pivot(src, table, categories)
+    return src.memo[key]
+
+
+def _pivot(src: Sources, table: str, categories: str) -> pd.DataFrame:
     part = src.scores[src.scores["table"] == table]
     if part.empty:
         raise UnknownCheck(f"no score table {table!r}")

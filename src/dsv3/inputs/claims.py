@@ -73,6 +73,8 @@ class Sources:
     prices: pd.DataFrame
     table_models: pd.DataFrame
     models: Mapping[str, Architecture] = field(default_factory=dict)
+    #: Derived tables memoized by the checks of one audit (e.g. a score table pivoted wide); fresh per instance.
+    memo: dict[tuple[str, ...], pd.DataFrame] = field(default_factory=dict, repr=False, compare=False)
 
 
 def _number(path: Path, where: str, column: str, text: str) -> float:
