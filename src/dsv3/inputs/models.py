@@ -32,18 +32,6 @@ MODELS = (
     SOURCE,
 )
 
-MODEL_IDS = (Column("model_id"), Column("name"), Column("maker"))
-
-MODELS = (
-    Column("model_id"),
-    Column("file"),
-    Column("model"),
-    Column("hf_repository"),
-    Column("released"),
-    Column("copy_source"),
-    SOURCE,
-)
-
 ROUNDINGS = ("nearest", "down", "exact", "none")
 
 PUBLISHED = (
@@ -113,20 +101,6 @@ def load_model(model: str) -> Architecture:
     if match.empty:
         raise KeyError(f"no model {model!r} in data/models/models.csv (have {list(table['model'])})")
     return load_config(data_dir() / "models" / match.iloc[0]["file"])
-
-
-ROUNDINGS = ("nearest", "down", "exact", "none")
-
-PUBLISHED = (
-    Column("file"),
-    Column("figure", choices=("total", "activated")),
-    Column("published", "number", positive=True),
-    Column("convention", choices=tuple(CONVENTIONS)),
-    Column("rounding", choices=ROUNDINGS),
-    Column("unit", "number", positive=True),
-    Column("note", required=False),
-    SOURCE,
-)
 
 
 def read_published(path: Path | None = None) -> pd.DataFrame:
