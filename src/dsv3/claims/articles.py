@@ -483,15 +483,6 @@ def share_beating(src: Sources, table: str, model: str, peers: str) -> float:
 
 
 @check
-def n_peers(src: Sources, table: str, model: str) -> float:
-    """Models of the table other than ``model``."""
-    models = set(src.scores.loc[src.scores["table"] == table, "model"])
-    if model not in models:
-        raise UnknownCheck(f"no model {model!r} in {table}")
-    return float(len(models) - 1)
-
-
-@check
 def n_present(src: Sources, table: str, models: str) -> float:
     """How many of ``models`` (``;``-separated) the table has a column for."""
     have = set(src.scores.loc[src.scores["table"] == table, "model"])
