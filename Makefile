@@ -12,7 +12,7 @@ READY  := $(VENV)/.installed
 UV_VERSION := 0.13.9
 UV     := $(VENV)/uv-bootstrap/bin/uv
 # Every MyST notebook of the book: the intro and the chapters (pages without code are plain Markdown).
-NOTEBOOKS := intro.md $(sort $(wildcard chapters/*.md))
+NOTEBOOKS := intro.md notation.md $(sort $(wildcard chapters/*.md))
 
 .PHONY: help book test lint notebooks clean distclean lock
 
@@ -37,7 +37,7 @@ book: $(READY) ## build the HTML book into _build/html (strict; re-executes chap
 
 test: $(READY) ## run every test: unit, data validation and pairing, then the goldens under nbval
 	$(BIN)/pytest
-	$(BIN)/pytest --nbval chapters/ intro.ipynb
+	$(BIN)/pytest --nbval chapters/ intro.ipynb notation.ipynb
 
 lint: $(READY) ## check the code: ruff (rules and formatting), mypy on src/, and the import layers of src/dsv3
 	$(BIN)/ruff check src tests tools
