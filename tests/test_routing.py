@@ -207,3 +207,12 @@ def test_other_bad_inputs() -> None:
         r.sequence_balance_loss(-np.ones((2, 4)), 1, 1.0)
     with pytest.raises(ValueError, match="capacity_factor"):
         r.dropped_fraction(np.ones(4), 0.0, 2, 2)
+
+
+def test_excluded_groups_are_minus_infinity_not_zero() -> None:
+    # Commit 1398800 ("fix scores mask"): excluded groups were multiplied by 0 before it. With all
+    # biases -1, every biased score is negative: s - 1 = [-0.119, -0.269, -0.500, -0.731] for
+    # z = [2, 1, 0, -1]. Group 0 (experts 0, 1) wins (-0.388 against -1.231); with a 0-mask the
+    # excluded experts 2, 3 (at 0) would beat it. With -inf they cannot: the choice is [0, 1].
+    _, idx = r.gate(np.array([[2.0, 1.0, 0.0, -1.0]]), -np.ones(4), top_k=2, n_groups=2, topk_groups=1)
+    assert idx.tolist() == [[0, 1]]
