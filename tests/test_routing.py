@@ -150,8 +150,8 @@ def test_bias_update_direction() -> None:
 def test_simulation_invariants() -> None:
     rng = np.random.default_rng(0)
     offsets = r.skewed_router(rng, 32, 0.4)
-    run = r.simulate_balancing(np.random.default_rng(1), offsets, steps=60, tokens_per_step=256, top_k=4,
-                               gamma=0.0, n_groups=4, topk_groups=2, eval_tokens=512)
+    run, fast = r.simulate_balancing(np.random.default_rng(1), offsets, steps=60, tokens_per_step=256, top_k=4,
+                                     gammas=[0.0, 0.01], n_groups=4, topk_groups=2, eval_tokens=512)
     # Loads sum to T x K at every step.
     assert (run.loads.sum(axis=1) == 256 * 4).all()
     assert run.eval_loads.sum() == 512 * 4
@@ -159,15 +159,19 @@ def test_simulation_invariants() -> None:
     assert (run.bias == 0).all()
     first, last = run.max_vio_batch[:20].mean(), run.max_vio_batch[-20:].mean()
     assert abs(first - last) < 0.15 * first
-    # With gamma, every bias step is exactly +-gamma or 0 per expert.
-    run = r.simulate_balancing(np.random.default_rng(1), offsets, steps=60, tokens_per_step=256, top_k=4,
-                               gamma=0.01, n_groups=4, topk_groups=2)
-    steps = np.abs(np.diff(run.bias, axis=0))
-    assert np.isin(np.round(steps / 0.01, 9), [0.0, 1.0]).all()
-    # The same seed gives the same run.
-    again = r.simulate_balancing(np.random.default_rng(1), offsets, steps=60, tokens_per_step=256, top_k=4,
-                                 gamma=0.01, n_groups=4, topk_groups=2)
-    np.testing.assert_array_equal(run.loads, again.loads)
+    # With gamma, every bias step is exactly +-gamma or 0 per expert, in the direction of Algorithm 1:
+    # down where the step's load was above the mean, up where below.
+    steps = np.diff(fast.bias, axis=0)
+    assert np.isin(np.round(np.abs(steps) / 0.01, 9), [0.0, 1.0]).all()
+    mean = 256 * 4 / 32
+    np.testing.assert_allclose(steps, 0.01 * np.sign(mean - fast.loads))
+    # Arms see the same tokens: at step 0 every bias is 0, so both arms route identically.
+    np.testing.assert_array_equal(run.loads[0], fast.loads[0])
+    # Each arm equals a one-arm run on the same seed (the batching does not change the result).
+    (alone,) = r.simulate_balancing(np.random.default_rng(1), offsets, steps=60, tokens_per_step=256, top_k=4,
+                                    gammas=[0.01], n_groups=4, topk_groups=2, eval_tokens=512)
+    np.testing.assert_array_equal(alone.loads, fast.loads)
+    np.testing.assert_array_equal(alone.eval_loads, fast.eval_loads)
 
 
 def test_group_loads() -> None:
@@ -193,7 +197,8 @@ def test_negative_update_rate_raises() -> None:
     with pytest.raises(r.UpdateRateError, match="gamma"):
         r.bias_update(np.zeros(4), np.array([1, 2, 3, 4]), -0.001)
     with pytest.raises(r.UpdateRateError):
-        r.simulate_balancing(np.random.default_rng(0), np.zeros(8), steps=2, tokens_per_step=4, top_k=2, gamma=-1.0)
+        r.simulate_balancing(np.random.default_rng(0), np.zeros(8), steps=2, tokens_per_step=4, top_k=2,
+                             gammas=[0.001, -1.0])
 
 
 def test_other_bad_inputs() -> None:

@@ -14,6 +14,7 @@ Pure numpy: no file is opened here. Used by the chapter ``chapters/moe_routing.m
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -84,8 +85,9 @@ def softmax(z: np.ndarray) -> np.ndarray:
 
 def top_k_indices(x: np.ndarray, k: int) -> np.ndarray:
     """Indices of the ``k`` largest entries of each row, largest first (``torch.topk(x, k)[1]``)."""
-    part = np.argpartition(-x, k - 1, axis=-1)[..., :k]
-    order = np.argsort(-np.take_along_axis(x, part, axis=-1), axis=-1, kind="stable")
+    n = x.shape[-1]
+    part = np.argpartition(x, n - k, axis=-1)[..., n - k :]
+    order = np.argsort(np.take_along_axis(x, part, axis=-1), axis=-1, kind="stable")[..., ::-1]
     return np.take_along_axis(part, order, axis=-1)
 
 
@@ -107,6 +109,8 @@ def gate(
 
     1. s = sigmoid(logits) (or softmax); keep s as the original scores.
     2. If ``bias`` is given, add it: s + b (report Eq. 16; the bias is used only for selection).
+       The reference has one (N,) vector; a (T, N) bias (one row per token) lets the simulation
+       route several arms in one call.
     3. If ``n_groups > 1``: group score = the sum of the ``group_top`` largest biased scores of each
        group (the code hard-codes 2 = K_r / M for DeepSeek-V3), or the group maximum when there is no
        bias (the DeepSeek-V2 path); keep the ``topk_groups`` best groups and set every other
@@ -130,9 +134,9 @@ def gate(
     scores = sigmoid(logits) if score_func == "sigmoid" else softmax(logits)
     original_scores = scores
     if bias is not None:
-        bias = np.asarray(bias, dtype=float)
-        if bias.shape != (n_experts,):
-            raise RoutingError(f"bias must have shape ({n_experts},), got {bias.shape}")
+        bias = np.asarray(bias)
+        if bias.shape not in ((n_experts,), (n_tokens, n_experts)):
+            raise RoutingError(f"bias must have shape ({n_experts},) (or one row per token), got {bias.shape}")
         scores = scores + bias
     if n_groups > 1:
         size = n_experts // n_groups
@@ -280,45 +284,56 @@ def simulate_balancing(
     steps: int,
     tokens_per_step: int,
     top_k: int,
-    gamma: float,
+    gammas: Sequence[float],
     n_groups: int = 1,
     topk_groups: int = 1,
     eval_tokens: int = 0,
-) -> BalanceRun:
-    """Route fresh tokens through the gate for ``steps`` steps, updating the bias after each.
+) -> list[BalanceRun]:
+    """Route fresh tokens through the gate for ``steps`` steps, updating each arm's bias after each.
 
     Token t's logit for expert i is ``offsets[i] + eps`` with eps ~ Normal(0, 1) drawn from ``rng``
-    (float32); the gate is :func:`gate` with the bias; after each step the bias moves by
-    :func:`bias_update` with ``gamma`` (gamma = 0: no balancing). After the last step,
-    ``eval_tokens`` fresh tokens are routed with the final bias, not updated (MaxVio_global).
+    (float32). Every arm (one per update rate in ``gammas``; 0 = no balancing) routes the SAME
+    tokens with its own bias, in one batched :func:`gate` call, so the arms differ only by their
+    rate; after each step each bias moves by :func:`bias_update`. After the last step,
+    ``eval_tokens`` fresh tokens are routed with each final bias, not updated (MaxVio_global).
 
     What the toy leaves out: the router is fixed (in training it learns, and it and the bias
     co-adapt); no sequences, no causality, no data; DeepSeek-V3's batches are far larger (so its
     per-batch noise is smaller); DeepSeek set gamma to 0 for the last 500B tokens.
     """
-    gamma = check_update_rate(gamma)
+    rates = np.array([check_update_rate(g) for g in gammas])
+    if rates.size == 0:
+        raise RoutingError("gammas must list at least one update rate")
     offsets = np.asarray(offsets, dtype=np.float32)
     n_experts = offsets.shape[0]
     check_shape(n_experts, top_k, n_groups, topk_groups)
-    for name, n in (("steps", steps), ("tokens_per_step", tokens_per_step)):
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+    for name, n in (("steps", steps), ("tokens_per_step", tokens_per_step), ("eval_tokens", eval_tokens)):
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < (0 if name == "eval_tokens" else 1):
             raise RoutingError(f"{name} must be a positive integer, got {n!r}")
-    bias = np.zeros(n_experts)
-    biases = np.empty((steps + 1, n_experts))
-    loads = np.empty((steps, n_experts), dtype=np.int64)
+    arms = len(rates)
+    shape = dict(top_k=top_k, n_groups=n_groups, topk_groups=topk_groups)
+
+    def route(n_tokens: int, bias: np.ndarray) -> np.ndarray:
+        """Loads (arms, N) of n_tokens fresh tokens routed by every arm with its bias."""
+        logits = offsets + rng.standard_normal((n_tokens, n_experts), dtype=np.float32)
+        stacked = np.broadcast_to(logits, (arms, n_tokens, n_experts)).reshape(arms * n_tokens, n_experts)
+        # float32 like the reference bias (commit 4592be4, "fp32 gate bias"); kept in float64 between steps
+        per_token = np.repeat(bias.astype(np.float32), n_tokens, axis=0)
+        _, idx = gate(stacked, per_token, **shape)
+        arm = np.repeat(np.arange(arms) * n_experts, n_tokens * top_k)
+        return np.bincount(idx.ravel() + arm, minlength=arms * n_experts).reshape(arms, n_experts)
+
+    bias = np.zeros((arms, n_experts))
+    biases = np.empty((arms, steps + 1, n_experts))
+    loads = np.empty((arms, steps, n_experts), dtype=np.int64)
     for step in range(steps):
-        biases[step] = bias
-        logits = offsets + rng.standard_normal((tokens_per_step, n_experts), dtype=np.float32)
-        _, idx = gate(logits, bias, top_k=top_k, n_groups=n_groups, topk_groups=topk_groups)
-        loads[step] = expert_loads(idx, n_experts)
-        bias = bias_update(bias, loads[step], gamma)
-    biases[steps] = bias
-    eval_loads = np.zeros(n_experts, dtype=np.int64)
-    if eval_tokens:
-        logits = offsets + rng.standard_normal((eval_tokens, n_experts), dtype=np.float32)
-        _, idx = gate(logits, bias, top_k=top_k, n_groups=n_groups, topk_groups=topk_groups)
-        eval_loads = expert_loads(idx, n_experts)
-    return BalanceRun(loads, biases, eval_loads, tokens_per_step, top_k)
+        biases[:, step] = bias
+        loads[:, step] = route(tokens_per_step, bias)
+        mean = loads[:, step].mean(axis=-1, keepdims=True)
+        bias = bias + rates[:, None] * np.sign(mean - loads[:, step])  # = bias_update, per arm
+    biases[:, steps] = bias
+    final = route(eval_tokens, bias) if eval_tokens else np.zeros((arms, n_experts), dtype=np.int64)
+    return [BalanceRun(loads[a], biases[a], final[a], tokens_per_step, top_k) for a in range(arms)]
 
 
 def balance_statistic(
