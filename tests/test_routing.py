@@ -221,3 +221,15 @@ def test_excluded_groups_are_minus_infinity_not_zero() -> None:
     # excluded experts 2, 3 (at 0) would beat it. With -inf they cannot: the choice is [0, 1].
     _, idx = r.gate(np.array([[2.0, 1.0, 0.0, -1.0]]), -np.ones(4), top_k=2, n_groups=2, topk_groups=1)
     assert idx.tolist() == [[0, 1]]
+
+
+def test_weights_never_depend_on_the_bias() -> None:
+    # Whatever the bias, each weight is route_scale x s_i / (sum of s over the chosen experts), with
+    # s the UNBIASED sigmoid affinity (report Eq. 16: "the bias term is only used for routing").
+    rng = np.random.default_rng(7)
+    z = rng.standard_normal((200, 32))
+    s = 1.0 / (1.0 + np.exp(-z))
+    for scale in (0.01, 0.3, 3.0):
+        weights, idx = r.gate(z, rng.normal(0, scale, 32), top_k=4, n_groups=4, topk_groups=2, route_scale=2.5)
+        chosen = np.take_along_axis(s, idx, axis=1)
+        np.testing.assert_allclose(weights, 2.5 * chosen / chosen.sum(axis=1, keepdims=True))
