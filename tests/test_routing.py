@@ -233,3 +233,13 @@ def test_weights_never_depend_on_the_bias() -> None:
         weights, idx = r.gate(z, rng.normal(0, scale, 32), top_k=4, n_groups=4, topk_groups=2, route_scale=2.5)
         chosen = np.take_along_axis(s, idx, axis=1)
         np.testing.assert_allclose(weights, 2.5 * chosen / chosen.sum(axis=1, keepdims=True))
+
+
+def test_balance_statistic_is_one_when_every_expert_is_chosen_equally() -> None:
+    # 4 tokens, 4 experts, top-1: token t's largest logit is expert t, so f_i = 1 and sum_i f_i P_i
+    # = sum_i P_i = 1. All tokens on expert 0 instead: f = [4, 0, 0, 0], so the statistic is 4 P_0.
+    z = np.eye(4) * 3.0
+    assert r.balance_statistic(z, None, top_k=1) == pytest.approx(1.0)
+    z = np.tile([3.0, 0.0, 0.0, 0.0], (4, 1))
+    s0 = sig(3.0) / (sig(3.0) + 3 * sig(0.0))
+    assert r.balance_statistic(z, None, top_k=1) == pytest.approx(4 * s0)
