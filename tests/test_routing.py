@@ -150,8 +150,17 @@ def test_bias_update_direction() -> None:
 def test_simulation_invariants() -> None:
     rng = np.random.default_rng(0)
     offsets = r.skewed_router(rng, 32, 0.4)
-    run, fast = r.simulate_balancing(np.random.default_rng(1), offsets, steps=60, tokens_per_step=256, top_k=4,
-                                     gammas=[0.0, 0.01], n_groups=4, topk_groups=2, eval_tokens=512)
+    run, fast = r.simulate_balancing(
+        np.random.default_rng(1),
+        offsets,
+        steps=60,
+        tokens_per_step=256,
+        top_k=4,
+        gammas=[0.0, 0.01],
+        n_groups=4,
+        topk_groups=2,
+        eval_tokens=512,
+    )
     # Loads sum to T x K at every step.
     assert (run.loads.sum(axis=1) == 256 * 4).all()
     assert run.eval_loads.sum() == 512 * 4
@@ -168,8 +177,17 @@ def test_simulation_invariants() -> None:
     # Arms see the same tokens: at step 0 every bias is 0, so both arms route identically.
     np.testing.assert_array_equal(run.loads[0], fast.loads[0])
     # Each arm equals a one-arm run on the same seed (the batching does not change the result).
-    (alone,) = r.simulate_balancing(np.random.default_rng(1), offsets, steps=60, tokens_per_step=256, top_k=4,
-                                    gammas=[0.01], n_groups=4, topk_groups=2, eval_tokens=512)
+    (alone,) = r.simulate_balancing(
+        np.random.default_rng(1),
+        offsets,
+        steps=60,
+        tokens_per_step=256,
+        top_k=4,
+        gammas=[0.01],
+        n_groups=4,
+        topk_groups=2,
+        eval_tokens=512,
+    )
     np.testing.assert_array_equal(alone.loads, fast.loads)
     np.testing.assert_array_equal(alone.eval_loads, fast.eval_loads)
 
@@ -197,8 +215,9 @@ def test_negative_update_rate_raises() -> None:
     with pytest.raises(r.UpdateRateError, match="gamma"):
         r.bias_update(np.zeros(4), np.array([1, 2, 3, 4]), -0.001)
     with pytest.raises(r.UpdateRateError):
-        r.simulate_balancing(np.random.default_rng(0), np.zeros(8), steps=2, tokens_per_step=4, top_k=2,
-                             gammas=[0.001, -1.0])
+        r.simulate_balancing(
+            np.random.default_rng(0), np.zeros(8), steps=2, tokens_per_step=4, top_k=2, gammas=[0.001, -1.0]
+        )
 
 
 def test_other_bad_inputs() -> None:
@@ -243,3 +262,14 @@ def test_balance_statistic_is_one_when_every_expert_is_chosen_equally() -> None:
     z = np.tile([3.0, 0.0, 0.0, 0.0], (4, 1))
     s0 = sig(3.0) / (sig(3.0) + 3 * sig(0.0))
     assert r.balance_statistic(z, None, top_k=1) == pytest.approx(4 * s0)
+
+
+def test_group_scores_by_hand() -> None:
+    # Groups of 4: [0.9, 0.1, 0.8, 0.2] -> top-2 sum 1.7, max 0.9; [0.5, 0.5, 0.5, 0.6] -> 1.1, 0.6.
+    s = np.array([[0.9, 0.1, 0.8, 0.2, 0.5, 0.5, 0.5, 0.6]])
+    np.testing.assert_allclose(r.group_scores(s, 2), [[1.7, 1.1]])
+    np.testing.assert_allclose(r.group_scores(s, 2, top=None), [[0.9, 0.6]])
+    with pytest.raises(r.GroupError):
+        r.group_scores(s, 2, top=5)
+    with pytest.raises(r.GroupError):
+        r.group_scores(s, 3)

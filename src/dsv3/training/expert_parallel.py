@@ -69,12 +69,12 @@ class TokenTraffic:
     def scaled(self, factor: float) -> TokenTraffic:
         """The same traffic times ``factor`` (e.g. the number of MoE layers, or 2 for forward+backward)."""
         f = non_negative("factor", factor)
-        return TokenTraffic(self.ib_dispatch * f, self.ib_combine * f, self.nvlink_dispatch * f, self.nvlink_combine * f)
+        return TokenTraffic(
+            self.ib_dispatch * f, self.ib_combine * f, self.nvlink_dispatch * f, self.nvlink_combine * f
+        )
 
 
-def token_traffic(
-    hidden: int, ib_copies: float, nvlink_copies: float, scale_bytes: int = FP32_BYTES
-) -> TokenTraffic:
+def token_traffic(hidden: int, ib_copies: float, nvlink_copies: float, scale_bytes: int = FP32_BYTES) -> TokenTraffic:
     """Bytes per token per MoE layer (forward) under DeepSeek-V3's two-hop dispatch and combine.
 
     ``ib_copies``: remote nodes the token goes to (at most M = 4); ``nvlink_copies``: GPUs the

@@ -91,6 +91,26 @@ def top_k_indices(x: np.ndarray, k: int) -> np.ndarray:
     return np.take_along_axis(part, order, axis=-1)
 
 
+def group_scores(scores: np.ndarray, n_groups: int, top: int | None = 2) -> np.ndarray:
+    """Score each of ``n_groups`` equal groups of experts: (T, N) -> (T, n_groups).
+
+    The reference gate (``inference/model.py`` lines 586-589 at ``9b4e978``): the sum of the ``top``
+    largest (biased) scores of the group when the gate has a bias (DeepSeek-V3, ``top`` = 2 =
+    K_r / M), the group's maximum when it has none (``top=None``, the DeepSeek-V2 path).
+    """
+    scores = np.asarray(scores)
+    n_tokens, n_experts = scores.shape
+    if n_experts % n_groups:
+        raise GroupError(f"n_groups={n_groups} does not divide n_experts={n_experts}")
+    size = n_experts // n_groups
+    grouped = scores.reshape(n_tokens, n_groups, size)
+    if top is None:
+        return grouped.max(axis=-1)
+    if not 1 <= top <= size:
+        raise GroupError(f"group_top={top} must be between 1 and the group size {size}")
+    return np.sort(grouped, axis=-1)[..., -top:].sum(axis=-1)
+
+
 def gate(
     logits: np.ndarray,
     bias: np.ndarray | None,
@@ -141,14 +161,8 @@ def gate(
         scores = scores + bias
     if n_groups > 1:
         size = n_experts // n_groups
-        if bias is not None and not 1 <= group_top <= size:
-            raise GroupError(f"group_top={group_top} must be between 1 and the group size {size}")
         grouped = scores.reshape(n_tokens, n_groups, size)
-        if bias is None:
-            group_scores = grouped.max(axis=-1)
-        else:
-            group_scores = np.sort(grouped, axis=-1)[..., -group_top:].sum(axis=-1)
-        kept = top_k_indices(group_scores, topk_groups)
+        kept = top_k_indices(group_scores(scores, n_groups, top=None if bias is None else group_top), topk_groups)
         # The reference sets the other groups' scores to -inf (line 592) and takes the top-k of all
         # N; the top-k of the kept groups alone is the same choice, at half the work for V3.
         candidates = np.take_along_axis(grouped, kept[..., None], axis=1).reshape(n_tokens, -1)
@@ -191,9 +205,7 @@ def group_loads(loads: np.ndarray, n_groups: int) -> np.ndarray:
     return loads.reshape(*loads.shape[:-1], n_groups, n // n_groups).sum(axis=-1)
 
 
-def sequence_balance_loss(
-    scores: np.ndarray, top_k: int, alpha: float, selected: np.ndarray | None = None
-) -> float:
+def sequence_balance_loss(scores: np.ndarray, top_k: int, alpha: float, selected: np.ndarray | None = None) -> float:
     """The complementary sequence-wise balance loss of DeepSeek-V3 (report Eqs. 17-20).
 
     L_Bal = alpha sum_i f_i P_i, with f_i = N_r / (K_r T) sum_t 1(expert i chosen by token t),
@@ -263,12 +275,12 @@ class BalanceRun:
     @property
     def max_vio_batch(self) -> np.ndarray:
         """MaxVio of each training step's batch (Wang et al.'s MaxVio_batch)."""
-        return max_vio(self.loads)
+        return np.asarray(max_vio(self.loads))
 
     @property
     def max_vio_global(self) -> float:
         """MaxVio of the held-out tokens, routed with the final bias (Wang et al.'s MaxVio_global)."""
-        return max_vio(self.eval_loads)
+        return float(max_vio(self.eval_loads))
 
 
 def skewed_router(rng: np.random.Generator, n_experts: int, skew: float) -> np.ndarray:
@@ -315,7 +327,6 @@ def simulate_balancing(
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < (0 if name == "eval_tokens" else 1):
             raise RoutingError(f"{name} must be a positive integer, got {n!r}")
     arms = len(rates)
-    shape = dict(top_k=top_k, n_groups=n_groups, topk_groups=topk_groups)
 
     def route(n_tokens: int, bias: np.ndarray) -> np.ndarray:
         """Loads (arms, N) of n_tokens fresh tokens routed by every arm with its bias."""
@@ -323,7 +334,7 @@ def simulate_balancing(
         stacked = np.broadcast_to(logits, (arms, n_tokens, n_experts)).reshape(arms * n_tokens, n_experts)
         # float32 like the reference bias (commit 4592be4, "fp32 gate bias"); kept in float64 between steps
         per_token = np.repeat(bias.astype(np.float32), n_tokens, axis=0)
-        _, idx = gate(stacked, per_token, **shape)
+        _, idx = gate(stacked, per_token, top_k=top_k, n_groups=n_groups, topk_groups=topk_groups)
         arm = np.repeat(np.arange(arms) * n_experts, n_tokens * top_k)
         return np.bincount(idx.ravel() + arm, minlength=arms * n_experts).reshape(arms, n_experts)
 
