@@ -7,7 +7,6 @@ and row, and the column. The schema is described in the comment block at the top
 
 from __future__ import annotations
 
-import csv
 import math
 import re
 from collections.abc import Mapping
@@ -22,6 +21,7 @@ from dsv3.inputs.models import load_model
 from dsv3.inputs.paths import data_file
 from dsv3.inputs.prices import load_prices
 from dsv3.inputs.runs import training_runs
+from dsv3.inputs.schema import read_rows
 from dsv3.inputs.scores import load_models as load_table_models
 from dsv3.inputs.scores import load_scores
 
@@ -138,22 +138,7 @@ def _row(path: Path, number: int, cells: dict[str, str]) -> dict[str, object]:
 
 def read_claims(path: Path) -> pd.DataFrame:
     """Read and validate a claims CSV (``#`` lines are comments); one row per claim, ids unique."""
-    with path.open(newline="", encoding="utf-8") as f:
-        lines = [line for line in f if not line.startswith("#")]
-    reader = csv.reader(lines)
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise MalformedClaim(f"{path.name}: the file is empty") from None
-    missing = [c for c in COLUMNS if c not in header]
-    extra = [h for h in header if h not in COLUMNS]
-    if missing or extra:
-        raise MalformedClaim(f"{path.name}: header lacks columns {missing} / has unknown columns {extra}")
-    rows = []
-    for number, cells in enumerate(reader, start=1):
-        if len(cells) != len(header):
-            raise MalformedClaim(f"{path.name}, row {number}: {len(cells)} cells, the header has {len(header)}")
-        rows.append(_row(path, number, dict(zip(header, cells))))
+    rows = [_row(path, number, cells) for number, _, cells in read_rows(path, list(COLUMNS), MalformedClaim)]
     if not rows:
         raise MalformedClaim(f"{path.name}: no claims")
     table = pd.DataFrame.from_records(rows, columns=list(COLUMNS))
