@@ -1,0 +1,469 @@
+"""Pipeline-parallel schedules and a list-scheduling simulator that replays them.
+
+Used by the chapter ``chapters/dualpipe.md``. The DeepSeek-V3 technical report (arXiv:2412.19437, Section 3.2.1,
+Table 2) and the README of ``deepseek-ai/DualPipe`` give bubble formulas for 1F1B, ZB1P and DualPipe; this module
+builds each schedule's per-rank operation order and replays it so the formulas can be checked.
+
+Model of a step
+---------------
+A *pipe* is a chain of stages, each stage placed on one rank. Each micro-batch ``k`` passes every stage ``s`` of its
+pipe once forward and once backward. A rank runs an ordered list of operations:
+
+* ``F``  forward chunk of one (pipe, stage, micro-batch), duration ``F``;
+* ``B``  full backward chunk (input and weight gradients), duration ``B``;
+* ``BI`` backward for inputs only, the weight gradient deferred, duration ``B - W`` (DualPipe's ``enable_zb=True``);
+* ``W``  a deferred weight-gradient chunk, duration ``W``;
+* ``FB`` one forward and one full backward chunk, mutually overlapped, duration ``F&B``.
+
+Dependencies: ``F(p, s, k)`` needs ``F(p, s-1, k)``; a backward ``B``/``BI(p, s, k)`` needs ``F(p, s, k)`` and the
+backward (``B`` or ``BI``) of ``(p, s+1, k)``; ``W(p, s, k)`` needs ``BI(p, s, k)``. An operation starts at the later
+of its rank becoming free and its last dependency finishing; outputs of an ``FB`` become available when the whole
+``FB`` ends. **Communication is assumed hidden**: sends and receives take no time and never block (DualPipe's point is
+that they are overlapped; the real code's NCCL send/receive pairing, the P2P latency and the optimizer step are left
+out). The simulator also leaves out: unequal stages (every stage has the same F, B, W), the loss and embedding layers,
+and any jitter.
+
+DualPipe and DualPipeV orders follow ``DualPipe.step()`` in ``dualpipe/dualpipe.py`` and ``DualPipeV.step()`` in
+``dualpipe/dualpipev.py`` of https://github.com/deepseek-ai/DualPipe at commit
+``3da1bbea53606543d7f5f232338fc58096db30e3`` (2025-03-06; ``dualpipe.py`` last changed in ``092151c``, a typo fix,
+``dualpipev.py`` added in ``8ec5883``): the eight steps, their iteration counts, the phase-to-direction rule
+(``phase ^= is_in_second_half``), per-phase chunk counters, the FIFO of deferred weight gradients
+(``WeightGradStore``), and the non-overlapped first main-step iteration on the middle ranks.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass, field
+from numbers import Real
+
+import numpy as np
+import pandas as pd
+
+#: Operation kinds, in the order the chapter's legend lists them.
+OP_KINDS: tuple[str, ...] = ("F", "B", "BI", "W", "FB")
+
+#: Readable names of the operation kinds.
+OP_NAMES: dict[str, str] = {
+    "F": "forward",
+    "B": "full backward",
+    "BI": "backward for inputs",
+    "W": "backward for weights",
+    "FB": "overlapped forward & backward",
+}
+
+SOURCE_COMMIT = "3da1bbea53606543d7f5f232338fc58096db30e3"
+
+
+class PipelineError(ValueError):
+    """Base class of the pipeline module's errors."""
+
+
+class OddRanksError(PipelineError):
+    """DualPipe needs an even number of pipeline ranks (``dualpipe.py:332``: ``num_ranks % 2 == 0``)."""
+
+
+class OddMicroBatchesError(PipelineError):
+    """DualPipe splits the micro-batches between two directions, so their number must be even (``dualpipe.py:333``)."""
+
+
+class TooFewMicroBatchesError(PipelineError):
+    """Fewer micro-batches than the schedule needs (DualPipe and DualPipeV: ``num_chunks >= 2 * num_ranks``)."""
+
+
+class NonPositiveDurationError(PipelineError):
+    """A duration that must be positive is zero, negative or not a finite number."""
+
+
+class OverlapTooLongError(PipelineError):
+    """F&B longer than F + B: overlapping a forward with a backward cannot be slower than running them in turn."""
+
+
+class ScheduleDeadlockError(PipelineError):
+    """No rank can start its next operation: the schedule's orders contradict its dependencies."""
+
+
+@dataclass(frozen=True)
+class Durations:
+    """Execution times of one chunk, in any time unit (V3 report Table 2's F, B, W and F&B).
+
+    ``b`` is the *full* backward (inputs and weights); ``w`` is its weight part, so the backward for inputs takes
+    ``b - w``. ``fb`` is two mutually overlapped chunks (one forward, one full backward); ``None`` means no overlap,
+    ``fb = f + b``.
+    """
+
+    f: float = 1.0
+    b: float = 2.0
+    w: float = 1.0
+    fb: float | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("f", "b"):
+            _positive_duration(name, getattr(self, name))
+        w = getattr(self, "w")
+        if isinstance(w, bool) or not isinstance(w, Real) or not math.isfinite(w) or w < 0:
+            raise NonPositiveDurationError(f"w must be a finite number >= 0, got {w!r}")
+        if w >= self.b:
+            raise NonPositiveDurationError(
+                f"the backward for inputs B - W must be positive: w={w!r} is not below b={self.b!r}"
+            )
+        if self.fb is None:
+            object.__setattr__(self, "fb", float(self.f + self.b))
+        else:
+            _positive_duration("fb", self.fb)
+            if self.fb > self.f + self.b * (1 + 1e-12):
+                raise OverlapTooLongError(f"F&B = {self.fb!r} is longer than F + B = {self.f + self.b!r}")
+
+    def of(self, kind: str) -> float:
+        """Duration of an operation kind (one of ``OP_KINDS``)."""
+        return {"F": self.f, "B": self.b, "BI": self.b - self.w, "W": self.w, "FB": self.fb}[kind]
+
+
+def _positive_duration(name: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value) or value <= 0:
+        raise NonPositiveDurationError(f"{name} must be a positive finite duration, got {value!r}")
+
+
+@dataclass(frozen=True)
+class Part:
+    """One chunk of work inside an operation: kind ``F``, ``B``, ``BI`` or ``W`` of (pipe, stage, micro-batch)."""
+
+    kind: str
+    pipe: int
+    stage: int
+    micro_batch: int
+
+
+@dataclass(frozen=True)
+class Op:
+    """One operation of a rank's list: ``kind`` in ``OP_KINDS`` and its parts (two for ``FB``: forward, backward)."""
+
+    kind: str
+    parts: tuple[Part, ...]
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Per-rank ordered operation lists and the placement of stages on ranks.
+
+    ``placement[p][s]`` is the rank that holds stage ``s`` of pipe ``p``; ``micro_batches[p]`` is the number of
+    micro-batches that enter pipe ``p``.
+    """
+
+    name: str
+    num_ranks: int
+    placement: tuple[tuple[int, ...], ...]
+    micro_batches: tuple[int, ...]
+    ops: tuple[tuple[Op, ...], ...]
+
+    @property
+    def stages_per_rank(self) -> int:
+        """Stages held by one rank: the 'Parameter' column of Table 2 (1x or 2x)."""
+        return sum(len(p) for p in self.placement) // self.num_ranks
+
+
+@dataclass(frozen=True)
+class Result:
+    """The replay of a schedule: the event log and per-rank summaries.
+
+    ``events`` has one row per operation: rank, index in the rank's list, kind, start, end, and the parts as text.
+    ``ranks`` has one row per rank: busy, idle (= makespan - busy), peak in-flight activations and op counts.
+    """
+
+    schedule: Schedule
+    durations: Durations
+    events: pd.DataFrame
+    ranks: pd.DataFrame
+    parts: pd.DataFrame = field(repr=False)
+
+    @property
+    def makespan(self) -> float:
+        """Time from the first operation's start to the last one's end (the step's pipeline time)."""
+        return float(self.events["end"].max())
+
+    @property
+    def bubble(self) -> float:
+        """The largest per-rank idle time (makespan - busy): what Table 2's 'Bubble' column measures."""
+        return float(self.ranks["idle"].max())
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Schedules
+
+
+def _check_count(name: str, n: object) -> int:
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise PipelineError(f"{name} must be a positive integer, got {n!r}")
+    return int(n)
+
+
+def one_f_one_b(num_ranks: int, num_micro_batches: int) -> Schedule:
+    """Non-interleaved 1F1B (Narayanan et al. 2021, Section 2.2.1; 'PipeDream-Flush').
+
+    Rank ``r`` runs ``min(PP - r - 1, m)`` warm-up forwards, then alternates one forward and one full backward,
+    then drains the remaining backwards. Bubble (V3 Table 2): ``(PP - 1)(F + B)``.
+    """
+    pp = _check_count("num_ranks", num_ranks)
+    m = _check_count("num_micro_batches", num_micro_batches)
+    ops = []
+    for r in range(pp):
+        warm = min(pp - r - 1, m)
+        f = [Op("F", (Part("F", 0, r, k),)) for k in range(m)]
+        b = [Op("B", (Part("B", 0, r, k),)) for k in range(m)]
+        order = f[:warm]
+        for i in range(m - warm):
+            order += [f[warm + i], b[i]]
+        order += b[m - warm :]
+        ops.append(tuple(order))
+    return Schedule("1F1B", pp, (tuple(range(pp)),), (m,), tuple(ops))
+
+
+def zb_h1(num_ranks: int, num_micro_batches: int) -> Schedule:
+    """Zero-bubble ZB-H1 (Qi et al. 2024, Section 3.1), the schedule V3 Table 2 calls ZB1P.
+
+    The 1F1B order with each full backward split into a backward for inputs (``BI``) and a weight chunk (``W``).
+    Rank ``r`` keeps 1F1B's ``PP - r - 1`` warm-up forwards and then runs F, BI, W in turn, except that it defers
+    its first ``r`` weight chunks: the later a rank, the sooner its input gradient reaches the rank before it. The
+    deferred chunks run at the end. Each rank then holds at most PP micro-batches' activations, as in 1F1B.
+    Bubble (V3 Table 2, with B the full backward): ``(PP - 1)(F + B - 2W)``.
+    """
+    pp = _check_count("num_ranks", num_ranks)
+    m = _check_count("num_micro_batches", num_micro_batches)
+    ops = []
+    for r in range(pp):
+        warm = min(pp - r - 1, m)
+        lag = min(r, m)
+        f = [Op("F", (Part("F", 0, r, k),)) for k in range(m)]
+        bi = [Op("BI", (Part("BI", 0, r, k),)) for k in range(m)]
+        w = [Op("W", (Part("W", 0, r, k),)) for k in range(m)]
+        order = f[:warm]
+        done_w = 0
+        for i in range(m):
+            if warm + i < m:
+                order.append(f[warm + i])
+            order.append(bi[i])
+            if i + 1 - done_w > lag:
+                order.append(w[done_w])
+                done_w += 1
+        order += w[done_w:]
+        ops.append(tuple(order))
+    return Schedule("ZB-H1", pp, (tuple(range(pp)),), (m,), tuple(ops))
+
+
+class _RankBuilder:
+    """Builds one rank's op list the way ``step()`` issues compute calls (chunk counters, W FIFO).
+
+    ``where[phase]`` is the (pipe, stage) that the rank's module of that phase computes; chunk counters are kept per
+    phase, as ``current_f_chunk_id`` and ``current_b_chunk_id`` are in the reference code.
+    """
+
+    def __init__(self, where: dict[int, tuple[int, int]]) -> None:
+        self.where = where
+        self.f_next = {ph: 0 for ph in where}
+        self.b_next = {ph: 0 for ph in where}
+        self.w_queue: deque[Part] = deque()
+        self.ops: list[Op] = []
+
+    def _f(self, phase: int) -> Part:
+        pipe, stage = self.where[phase]
+        k = self.f_next[phase]
+        self.f_next[phase] += 1
+        return Part("F", pipe, stage, k)
+
+    def _b(self, phase: int, zb: bool) -> Part:
+        pipe, stage = self.where[phase]
+        k = self.b_next[phase]
+        self.b_next[phase] += 1
+        part = Part("BI" if zb else "B", pipe, stage, k)
+        if zb:
+            self.w_queue.append(part)
+        return part
+
+    def forward(self, phase: int) -> None:
+        self.ops.append(Op("F", (self._f(phase),)))
+
+    def backward(self, phase: int, enable_zb: bool = False) -> None:
+        part = self._b(phase, enable_zb)
+        self.ops.append(Op(part.kind, (part,)))
+
+    def forward_backward(self, phase0: int, phase1: int) -> None:
+        self.ops.append(Op("FB", (self._f(phase0), self._b(phase1, False))))
+
+    def weight(self) -> None:
+        part = self.w_queue.popleft()  # "Assume FIFO" (WeightGradStore.pop)
+        self.ops.append(Op("W", (Part("W", part.pipe, part.stage, part.micro_batch),)))
+
+
+def _eight_steps(
+    b: _RankBuilder, n: int, h: int, step_4: int, first_main_split: bool
+) -> None:
+    """Steps 1-8 of ``step()`` (``dualpipe.py:358-424``, ``dualpipev.py:330-395``) for half-rank ``h``."""
+    for _ in range((n - h - 1) * 2):  # Step 1: nF0
+        b.forward(0)
+    for _ in range(h + 1):  # Step 2: nF0F1
+        b.forward(0)
+        b.forward(1)
+    for _ in range(n - h - 1):  # Step 3: nB1W1F1 (use zero bubble)
+        b.backward(1, enable_zb=True)
+        b.weight()
+        b.forward(1)
+    for i in range(step_4):  # Step 4 (main step): nF0B1F1B0
+        if i == 0 and first_main_split:  # "We don't overlap these two chunks to further reduce bubble size."
+            b.forward(0)
+            b.backward(1)
+        else:
+            b.forward_backward(0, 1)
+        b.forward_backward(1, 0)
+    for _ in range(n - h - 1):  # Step 5: nB1F1B0
+        b.backward(1)
+        b.forward_backward(1, 0)
+    step_6 = h + 1  # Step 6: nB1B0 (the second half of the chunks use zero bubble)
+    enable_zb = False
+    for i in range(step_6):
+        if i == step_6 // 2 and h % 2 == 1:
+            enable_zb = True
+        b.backward(1, enable_zb=enable_zb)
+        if i == step_6 // 2 and h % 2 == 0:
+            enable_zb = True
+        b.backward(0, enable_zb=enable_zb)
+    for _ in range(n - h - 1):  # Step 7: nWB0 (use zero bubble)
+        b.weight()
+        b.backward(0, enable_zb=True)
+    for _ in range(h + 1):  # Step 8: nW
+        b.weight()
+    if b.w_queue:
+        raise ScheduleDeadlockError("deferred weight chunks left over")  # step()'s final assert
+
+
+def check_dualpipe_args(num_ranks: int, num_micro_batches: int) -> tuple[int, int]:
+    """The asserts of ``DualPipe.step()`` (``dualpipe.py:332-333``) as named errors."""
+    pp = _check_count("num_ranks", num_ranks)
+    m = _check_count("num_micro_batches", num_micro_batches)
+    if pp % 2:
+        raise OddRanksError(f"DualPipe needs an even number of ranks, got PP = {pp}")
+    if m % 2:
+        raise OddMicroBatchesError(f"DualPipe needs an even number of micro-batches, got {m}")
+    if m < 2 * pp:
+        raise TooFewMicroBatchesError(
+            f"DualPipe's step() needs at least 2 * PP = {2 * pp} micro-batches, got {m}"
+        )
+    return pp, m
+
+
+def dualpipe(num_ranks: int, num_micro_batches: int) -> Schedule:
+    """DualPipe (V3 report Section 3.2.1, Figure 5), each rank's order generated as ``DualPipe.step()`` does.
+
+    Two pipes: micro-batches ``0..m/2-1`` of pipe 0 enter rank 0, those of pipe 1 enter rank PP-1. Rank ``r`` holds
+    stage ``r`` of pipe 0 and stage ``PP-1-r`` of pipe 1 (``examples/example_dualpipe.py``), so 2x parameters.
+    Phase 0 is pipe 0 on the first half of the ranks and pipe 1 on the second half (``phase ^= is_in_second_half``).
+    Requires even PP, even m and m >= 2 PP (``dualpipe.py:332-333``). Bubble (Table 2): ``(PP/2-1)(F&B+B-3W)``.
+    """
+    pp, m = check_dualpipe_args(num_ranks, num_micro_batches)
+    n, c = pp // 2, m // 2
+    ops = []
+    for r in range(pp):
+        second = int(r >= n)
+        h = min(r, pp - 1 - r)
+        pipes = {0: 0 ^ second, 1: 1 ^ second}  # "phase ^= self.is_in_second_half"
+        builder = _RankBuilder({ph: (p, r if p == 0 else pp - 1 - r) for ph, p in pipes.items()})
+        middle = r in (n - 1, n)
+        _eight_steps(builder, n, h, c - pp + h + 1, first_main_split=middle)
+        ops.append(tuple(builder.ops))
+    placement = (tuple(range(pp)), tuple(range(pp - 1, -1, -1)))
+    return Schedule("DualPipe", pp, placement, (c, c), tuple(ops))
+
+
+def dualpipev(num_devices: int, num_micro_batches: int) -> Schedule:
+    """DualPipeV ('cut-in-half' DualPipe), each device's order generated as ``DualPipeV.step()`` does.
+
+    One pipe of ``2 D`` stages on ``D`` devices: device ``r`` holds stage ``r`` (phase 0) and stage ``2D-1-r``
+    (phase 1), so the pipe goes down the devices and back up (a V). Requires m >= 2 D (``dualpipev.py:318``);
+    the micro-batch count need not be even. Bubble (DualPipe README): ``(PP/2-1)(F&B+B-3W)`` with PP = 2 D stages.
+    """
+    d = _check_count("num_devices", num_devices)
+    m = _check_count("num_micro_batches", num_micro_batches)
+    if m < 2 * d:
+        raise TooFewMicroBatchesError(f"DualPipeV's step() needs at least 2 * devices = {2 * d} micro-batches, got {m}")
+    ops = []
+    for r in range(d):
+        builder = _RankBuilder({0: (0, r), 1: (0, 2 * d - 1 - r)})
+        _eight_steps(builder, d, r, m - 2 * d + r + 1, first_main_split=(r == d - 1))
+        ops.append(tuple(builder.ops))
+    placement = (tuple(range(d)) + tuple(range(d - 1, -1, -1)),)
+    return Schedule("DualPipeV", d, placement, (m,), tuple(ops))
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Replay
+
+
+def simulate(schedule: Schedule, durations: Durations) -> Result:
+    """Replay a schedule: each op starts when its rank is free and its dependencies have finished.
+
+    Returns the event log and per-rank busy time, idle time (makespan - busy) and peak in-flight activations
+    (forwards started whose backward for inputs has not yet ended, counted in one stage's activations for one
+    micro-batch; an ``FB`` adds its forward before its backward frees one). Raises ``ScheduleDeadlockError`` if
+    the orders contradict the dependencies.
+    """
+    last_stage = {p: len(stages) - 1 for p, stages in enumerate(schedule.placement)}
+    done: dict[tuple[str, int, int, int], float] = {}  # ("F"|"G"|"W", pipe, stage, mb) -> end time
+    free = [0.0] * schedule.num_ranks
+    pos = [0] * schedule.num_ranks
+    rows: list[tuple] = []
+    part_rows: list[tuple] = []
+
+    def deps(part: Part) -> list[tuple[str, int, int, int]]:
+        p, s, k = part.pipe, part.stage, part.micro_batch
+        if part.kind == "F":
+            return [("F", p, s - 1, k)] if s > 0 else []
+        if part.kind in ("B", "BI"):
+            need = [("F", p, s, k)]
+            if s < last_stage[p]:
+                need.append(("G", p, s + 1, k))
+            return need
+        return [("G", p, s, k)]  # W
+
+    remaining = sum(len(o) for o in schedule.ops)
+    while remaining:
+        progressed = False
+        for r, rank_ops in enumerate(schedule.ops):
+            while pos[r] < len(rank_ops):
+                op = rank_ops[pos[r]]
+                needed = [d for part in op.parts for d in deps(part)]
+                if any(d not in done for d in needed):
+                    break
+                start = max([free[r]] + [done[d] for d in needed])
+                end = start + durations.of(op.kind)
+                for part in op.parts:
+                    key = "F" if part.kind == "F" else ("W" if part.kind == "W" else "G")
+                    done[(key, part.pipe, part.stage, part.micro_batch)] = end
+                    part_rows.append((r, pos[r], part.kind, part.pipe, part.stage, part.micro_batch, start, end))
+                label = " + ".join(f"{pt.kind}{pt.pipe}.{pt.micro_batch}" for pt in op.parts)
+                rows.append((r, pos[r], op.kind, start, end, label))
+                free[r] = end
+                pos[r] += 1
+                remaining -= 1
+                progressed = True
+        if not progressed:
+            stuck = {r: schedule.ops[r][pos[r]] for r in range(schedule.num_ranks) if pos[r] < len(schedule.ops[r])}
+            raise ScheduleDeadlockError(f"{schedule.name}: no rank can proceed; next ops {stuck}")
+
+    events = pd.DataFrame(rows, columns=["rank", "index", "kind", "start", "end", "label"])
+    parts = pd.DataFrame(
+        part_rows, columns=["rank", "index", "kind", "pipe", "stage", "micro_batch", "start", "end"]
+    )
+    makespan = float(events["end"].max())
+    ranks = []
+    for r in range(schedule.num_ranks):
+        busy = math.fsum(durations.of(op.kind) for op in schedule.ops[r])
+        held = peak = 0
+        for op in schedule.ops[r]:
+            held += sum(pt.kind == "F" for pt in op.parts)
+            peak = max(peak, held)
+            held -= sum(pt.kind in ("B", "BI") for pt in op.parts)
+        ranks.append(
+            {"rank": r, "busy": busy, "idle": makespan - busy, "peak_activations": peak}
+            | {k: sum(op.kind == k for op in schedule.ops[r]) for k in OP_KINDS}
+        )
+    return Result(schedule, durations, events, pd.DataFrame(ranks), parts)
