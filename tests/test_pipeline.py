@@ -289,3 +289,28 @@ def test_pp16_with_64_micro_batches_is_fast() -> None:
     res = pl.simulate(schedule, pl.Durations(f=1, b=2, w=1, fb=2.5))
     assert time.perf_counter() - t0 < 1.0
     assert isinstance(res.events, pd.DataFrame) and len(res.events) == sum(len(o) for o in schedule.ops)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Table 2 evaluated by hand, and the measured step's throughput
+
+
+def test_table2_formulas_at_pp16() -> None:
+    # PP = 16, F = 1, B = 2, W = 0.5, F&B = 2.5: 1F1B 15 x 3 = 45; ZB1P 15 x (3 - 1) = 30; DualPipe 7 x (2.5 + 2 - 1.5) = 21
+    d = pl.Durations(f=1, b=2, w=0.5, fb=2.5)
+    assert pl.table2_bubble("1F1B", 16, d) == 45
+    assert pl.table2_bubble("ZB1P", 16, d) == pl.table2_bubble("ZB-H1", 16, d) == 30
+    assert pl.table2_bubble("DualPipe", 16, d) == pl.table2_bubble("DualPipeV", 16, d) == 21
+    assert (pl.table2_activation("1F1B", 16), pl.table2_activation("DualPipe", 16)) == (16, 17)
+    with pytest.raises(pl.PipelineError, match="unknown method"):
+        pl.table2_bubble("GPipe", 16, d)
+
+
+def test_step_throughput_of_the_measured_step() -> None:
+    # 15,360 x 4,096 = 62,914,560 tokens per step; / 19.926 s = 3,157,410 tokens/s; x 86,400 s = 272.80B a day,
+    # which is ISCA '25 Table 4's "Tokens/day"; / 2,048 GPUs = 1,541.7 tokens/s per GPU.
+    per_gpu = pl.step_tokens_per_gpu_second(15360 * 4096, 19.926, 2048)
+    assert abs(per_gpu * 2048 * 86400 - 272.80e9) < 0.005e9
+    assert abs(per_gpu - 1541.7) < 0.05
+    with pytest.raises(pl.NonPositiveDurationError, match="step_seconds"):
+        pl.step_tokens_per_gpu_second(1.0, 0.0, 2048)

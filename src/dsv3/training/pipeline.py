@@ -183,6 +183,11 @@ class Result:
         return float(self.events["end"].max())
 
     @property
+    def bubble_share(self) -> float:
+        """The bubble as a fraction of the makespan."""
+        return self.bubble / self.makespan
+
+    @property
     def bubble(self) -> float:
         """The largest per-rank idle time (makespan - busy): what Table 2's 'Bubble' column measures."""
         return float(self.ranks["idle"].max())
@@ -392,6 +397,51 @@ def dualpipev(num_devices: int, num_micro_batches: int) -> Schedule:
         ops.append(tuple(builder.ops))
     placement = (tuple(range(d)) + tuple(range(d - 1, -1, -1)),)
     return Schedule("DualPipeV", d, placement, (m,), tuple(ops))
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Table 2's formulas
+
+
+#: The methods of V3 Table 2 (and the DualPipe README's DualPipeV row), keyed by the schedule names used here.
+TABLE2_METHODS: dict[str, str] = {"1F1B": "1F1B", "ZB-H1": "ZB1P", "DualPipe": "DualPipe", "DualPipeV": "DualPipeV"}
+
+
+def table2_bubble(method: str, pp: int, d: Durations) -> float:
+    """Bubble of V3 Table 2 (and the DualPipe README) for ``PP = pp`` pipeline stages.
+
+    1F1B ``(PP-1)(F+B)``; ZB1P ``(PP-1)(F+B-2W)``; DualPipe and DualPipeV ``(PP/2-1)(F&B+B-3W)``. For DualPipeV,
+    PP counts stages (twice the devices). ``method`` is a schedule name (``1F1B``, ``ZB-H1``, ``DualPipe``,
+    ``DualPipeV``) or Table 2's ``ZB1P``.
+    """
+    pp = _check_count("pp", pp)
+    if method == "1F1B":
+        return (pp - 1) * (d.f + d.b)
+    if method in ("ZB-H1", "ZB1P"):
+        return (pp - 1) * (d.f + d.b - 2 * d.w)
+    if method in ("DualPipe", "DualPipeV"):
+        return (pp / 2 - 1) * (d.fb + d.b - 3 * d.w)
+    raise PipelineError(f"unknown method {method!r}; expected one of {sorted(TABLE2_METHODS) + ['ZB1P']}")
+
+
+def table2_activation(method: str, pp: int) -> int:
+    """Activation per device of V3 Table 2, in micro-batches of one stage: PP, or PP + 1 for DualPipe(V)."""
+    pp = _check_count("pp", pp)
+    if method in ("1F1B", "ZB-H1", "ZB1P"):
+        return pp
+    if method in ("DualPipe", "DualPipeV"):
+        return pp + 1
+    raise PipelineError(f"unknown method {method!r}")
+
+
+def step_tokens_per_gpu_second(tokens_per_step: float, step_seconds: float, num_gpus: float) -> float:
+    """Training throughput of one measured step: tokens per step / seconds per step / GPUs.
+
+    Used with V3's 15,360 sequences x 4,096 tokens (report Section 4.2) and ISCA '25 Table 4's 19.926 s step.
+    """
+    for name, x in (("tokens_per_step", tokens_per_step), ("step_seconds", step_seconds), ("num_gpus", num_gpus)):
+        _positive_duration(name, x)
+    return tokens_per_step / step_seconds / num_gpus
 
 
 # ----------------------------------------------------------------------------------------------------------------
