@@ -314,3 +314,16 @@ def test_step_throughput_of_the_measured_step() -> None:
     assert abs(per_gpu - 1541.7) < 0.05
     with pytest.raises(pl.NonPositiveDurationError, match="step_seconds"):
         pl.step_tokens_per_gpu_second(1.0, 0.0, 2048)
+
+
+def test_sweep_bubble_follows_the_closed_forms() -> None:
+    # 1F1B: (PP - 1)(F + B) for every set of durations; DualPipe at F:B:W = 1:2:1 with B <= F&B <= F + B: Table 2.
+    rng = np.random.default_rng(7)
+    fs, bs = rng.uniform(0.2, 3.0, size=(2, 6))
+    ds = [pl.Durations(f=float(f), b=float(b), w=0.0) for f, b in zip(fs, bs)]
+    np.testing.assert_allclose(pl.sweep_bubble(pl.one_f_one_b(6, 10), ds), 5 * (fs + bs), rtol=1e-12)
+    fbs = np.linspace(2.0, 3.0, 5)
+    ds = [pl.Durations(f=1, b=2, w=1, fb=float(x)) for x in fbs]
+    np.testing.assert_allclose(pl.sweep_bubble(pl.dualpipe(16, 64), ds), 7 * (fbs + 2 - 3), rtol=1e-9)
+    with pytest.raises(pl.PipelineError, match="must not be empty"):
+        pl.sweep_bubble(pl.dualpipe(4, 8), [])

@@ -36,6 +36,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from dataclasses import dataclass, field
+from functools import lru_cache
 from numbers import Real
 
 import numpy as np
@@ -448,6 +449,108 @@ def step_tokens_per_gpu_second(tokens_per_step: float, step_seconds: float, num_
 # Replay
 
 
+@dataclass(frozen=True)
+class _Compiled:
+    """A schedule's dependency graph, independent of durations: ops numbered rank by rank, in an order that starts
+    each op only after its rank's previous op and its dependencies."""
+
+    order: tuple[int, ...]
+    rank: tuple[int, ...]
+    index: tuple[int, ...]
+    kind: tuple[str, ...]
+    prev: tuple[int, ...]  # previous op on the same rank, or -1
+    deps: tuple[tuple[int, ...], ...]  # ops whose end this op waits for (other ranks' or its own)
+
+
+@lru_cache(maxsize=32)
+def _compile(schedule: Schedule) -> _Compiled:
+    last_stage = {p: len(stages) - 1 for p, stages in enumerate(schedule.placement)}
+    ids: list[tuple[int, int]] = [(r, i) for r, ops in enumerate(schedule.ops) for i in range(len(ops))]
+    gid = {ri: n for n, ri in enumerate(ids)}
+    producer: dict[tuple[str, int, int, int], int] = {}
+    for n, (r, i) in enumerate(ids):
+        for part in schedule.ops[r][i].parts:
+            key = ("F" if part.kind == "F" else "W" if part.kind == "W" else "G", part.pipe, part.stage, part.micro_batch)
+            if key in producer:
+                raise ScheduleDeadlockError(f"{schedule.name}: {key} is computed twice")
+            producer[key] = n
+
+    def needs(part: Part) -> list[tuple[str, int, int, int]]:
+        p, st, k = part.pipe, part.stage, part.micro_batch
+        if part.kind == "F":
+            return [("F", p, st - 1, k)] if st > 0 else []
+        if part.kind in ("B", "BI"):
+            return [("F", p, st, k)] + ([("G", p, st + 1, k)] if st < last_stage[p] else [])
+        return [("G", p, st, k)]  # W
+
+    deps: list[tuple[int, ...]] = []
+    for n, (r, i) in enumerate(ids):
+        keys = [key for part in schedule.ops[r][i].parts for key in needs(part)]
+        missing = [key for key in keys if key not in producer]
+        if missing:
+            raise ScheduleDeadlockError(f"{schedule.name}: rank {r} op {i} waits for {missing}, which no rank computes")
+        deps.append(tuple(sorted({producer[key] for key in keys} - {n})))
+    # Order: sweep the ranks, advancing each as far as its dependencies allow (what the event loop would do).
+    done = [False] * len(ids)
+    pos = [0] * schedule.num_ranks
+    order: list[int] = []
+    while len(order) < len(ids):
+        progressed = False
+        for r, ops in enumerate(schedule.ops):
+            while pos[r] < len(ops):
+                n = gid[(r, pos[r])]
+                if not all(done[d] for d in deps[n]):
+                    break
+                done[n] = True
+                order.append(n)
+                pos[r] += 1
+                progressed = True
+        if not progressed:
+            stuck = {r: schedule.ops[r][pos[r]] for r in range(schedule.num_ranks) if pos[r] < len(schedule.ops[r])}
+            raise ScheduleDeadlockError(f"{schedule.name}: no rank can proceed; next ops {stuck}")
+    return _Compiled(
+        order=tuple(order),
+        rank=tuple(r for r, _ in ids),
+        index=tuple(i for _, i in ids),
+        kind=tuple(schedule.ops[r][i].kind for r, i in ids),
+        prev=tuple(gid[(r, i - 1)] if i > 0 else -1 for r, i in ids),
+        deps=tuple(deps),
+    )
+
+
+def _ends(c: _Compiled, dur: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end times of every op (rows) for every set of durations (columns)."""
+    width = len(next(iter(dur.values())))
+    start = np.zeros((len(c.kind), width))
+    end = np.zeros((len(c.kind), width))
+    for n in c.order:
+        waits = [end[d] for d in c.deps[n]]
+        if c.prev[n] >= 0:
+            waits.append(end[c.prev[n]])
+        if waits:
+            start[n] = np.max(waits, axis=0) if len(waits) > 1 else waits[0]
+        end[n] = start[n] + dur[c.kind[n]]
+    return start, end
+
+
+def _duration_columns(durations: list[Durations]) -> dict[str, np.ndarray]:
+    return {k: np.array([d.of(k) for d in durations]) for k in OP_KINDS}
+
+
+def sweep_bubble(schedule: Schedule, durations: list[Durations]) -> np.ndarray:
+    """The bubble (largest per-rank idle time) of ``schedule`` for each of ``durations``, in one vectorised replay."""
+    if not durations:
+        raise PipelineError("durations must not be empty")
+    c = _compile(schedule)
+    dur = _duration_columns(durations)
+    _, end = _ends(c, dur)
+    makespan = end.max(axis=0)
+    ranks = np.array(c.rank)
+    kinds = np.array(c.kind)
+    busy = np.stack([sum((kinds[ranks == r] == k).sum() * dur[k] for k in OP_KINDS) for r in range(schedule.num_ranks)])
+    return (makespan - busy).max(axis=0)
+
+
 def simulate(schedule: Schedule, durations: Durations) -> Result:
     """Replay a schedule: each op starts when its rank is free and its dependencies have finished.
 
@@ -456,49 +559,16 @@ def simulate(schedule: Schedule, durations: Durations) -> Result:
     micro-batch; an ``FB`` adds its forward before its backward frees one). Raises ``ScheduleDeadlockError`` if
     the orders contradict the dependencies.
     """
-    last_stage = {p: len(stages) - 1 for p, stages in enumerate(schedule.placement)}
-    done: dict[tuple[str, int, int, int], float] = {}  # ("F"|"G"|"W", pipe, stage, mb) -> end time
-    free = [0.0] * schedule.num_ranks
-    pos = [0] * schedule.num_ranks
-    rows: list[tuple] = []
-    part_rows: list[tuple] = []
-
-    def deps(part: Part) -> list[tuple[str, int, int, int]]:
-        p, s, k = part.pipe, part.stage, part.micro_batch
-        if part.kind == "F":
-            return [("F", p, s - 1, k)] if s > 0 else []
-        if part.kind in ("B", "BI"):
-            need = [("F", p, s, k)]
-            if s < last_stage[p]:
-                need.append(("G", p, s + 1, k))
-            return need
-        return [("G", p, s, k)]  # W
-
-    remaining = sum(len(o) for o in schedule.ops)
-    while remaining:
-        progressed = False
-        for r, rank_ops in enumerate(schedule.ops):
-            while pos[r] < len(rank_ops):
-                op = rank_ops[pos[r]]
-                needed = [d for part in op.parts for d in deps(part)]
-                if any(d not in done for d in needed):
-                    break
-                start = max([free[r]] + [done[d] for d in needed])
-                end = start + durations.of(op.kind)
-                for part in op.parts:
-                    key = "F" if part.kind == "F" else ("W" if part.kind == "W" else "G")
-                    done[(key, part.pipe, part.stage, part.micro_batch)] = end
-                    part_rows.append((r, pos[r], part.kind, part.pipe, part.stage, part.micro_batch, start, end))
-                label = " + ".join(f"{pt.kind}{pt.pipe}.{pt.micro_batch}" for pt in op.parts)
-                rows.append((r, pos[r], op.kind, start, end, label))
-                free[r] = end
-                pos[r] += 1
-                remaining -= 1
-                progressed = True
-        if not progressed:
-            stuck = {r: schedule.ops[r][pos[r]] for r in range(schedule.num_ranks) if pos[r] < len(schedule.ops[r])}
-            raise ScheduleDeadlockError(f"{schedule.name}: no rank can proceed; next ops {stuck}")
-
+    c = _compile(schedule)
+    start, end = (x[:, 0] for x in _ends(c, _duration_columns([durations])))
+    rows, part_rows = [], []
+    for n in range(len(c.kind)):
+        r, i = c.rank[n], c.index[n]
+        op = schedule.ops[r][i]
+        label = " + ".join(f"{pt.kind}{pt.pipe}.{pt.micro_batch}" for pt in op.parts)
+        rows.append((r, i, op.kind, float(start[n]), float(end[n]), label))
+        for pt in op.parts:
+            part_rows.append((r, i, pt.kind, pt.pipe, pt.stage, pt.micro_batch, float(start[n]), float(end[n])))
     events = pd.DataFrame(rows, columns=["rank", "index", "kind", "start", "end", "label"])
     parts = pd.DataFrame(
         part_rows, columns=["rank", "index", "kind", "pipe", "stage", "micro_batch", "start", "end"]
