@@ -537,8 +537,11 @@ def _duration_columns(durations: list[Durations]) -> dict[str, np.ndarray]:
     return {k: np.array([d.of(k) for d in durations]) for k in OP_KINDS}
 
 
-def sweep_bubble(schedule: Schedule, durations: list[Durations]) -> np.ndarray:
-    """The bubble (largest per-rank idle time) of ``schedule`` for each of ``durations``, in one vectorised replay."""
+def sweep(schedule: Schedule, durations: list[Durations]) -> pd.DataFrame:
+    """Makespan, bubble (largest per-rank idle time) and bubble share of ``schedule`` for each of ``durations``.
+
+    One vectorised replay: the dependency graph is built once and every set of durations is timed together.
+    """
     if not durations:
         raise PipelineError("durations must not be empty")
     c = _compile(schedule)
@@ -548,7 +551,13 @@ def sweep_bubble(schedule: Schedule, durations: list[Durations]) -> np.ndarray:
     ranks = np.array(c.rank)
     kinds = np.array(c.kind)
     busy = np.stack([sum((kinds[ranks == r] == k).sum() * dur[k] for k in OP_KINDS) for r in range(schedule.num_ranks)])
-    return (makespan - busy).max(axis=0)
+    bubble = (makespan - busy).max(axis=0)
+    return pd.DataFrame({"makespan": makespan, "bubble": bubble, "bubble_share": bubble / makespan})
+
+
+def sweep_bubble(schedule: Schedule, durations: list[Durations]) -> np.ndarray:
+    """The bubble (largest per-rank idle time) of ``schedule`` for each of ``durations`` (see :func:`sweep`)."""
+    return sweep(schedule, durations)["bubble"].to_numpy()
 
 
 def simulate(schedule: Schedule, durations: Durations) -> Result:
