@@ -229,9 +229,11 @@ def zb_h1(num_ranks: int, num_micro_batches: int) -> Schedule:
     """Zero-bubble ZB-H1 (Qi et al. 2024, Section 3.1), the schedule V3 Table 2 calls ZB1P.
 
     The 1F1B order with each full backward split into a backward for inputs (``BI``) and a weight chunk (``W``).
-    Rank ``r`` keeps 1F1B's ``PP - r - 1`` warm-up forwards and then runs F, BI, W in turn, except that it defers
-    its first ``r`` weight chunks: the later a rank, the sooner its input gradient reaches the rank before it. The
-    deferred chunks run at the end. Each rank then holds at most PP micro-batches' activations, as in 1F1B.
+    Rank ``r`` keeps 1F1B's ``PP - r - 1`` warm-up forwards and then runs F, BI, W in turn, each W ``r``
+    micro-batches late (the last ``r`` at the end): the later a rank, the sooner its input gradient reaches the
+    rank before it. Each rank holds at most PP micro-batches' activations, as in 1F1B. This order is a
+    construction that meets the paper's two stated properties (1F1B's memory; bubble ``(p-1)(T_F + T_B - T_W)`` at
+    equal chunk times), not a transcription of the paper's figure.
     Bubble (V3 Table 2, with B the full backward): ``(PP - 1)(F + B - 2W)``.
     """
     pp = _check_count("num_ranks", num_ranks)
