@@ -171,6 +171,7 @@ def test_dualpipe_figure5_rank0_order_by_hand() -> None:
 def test_dualpipe_peak_in_flight_is_pp_plus_1(pp: int, m: int) -> None:
     res = pl.simulate(pl.dualpipe(pp, m), pl.Durations(f=1, b=2, w=1, fb=2.5))
     assert (res.ranks["peak_activations"] == pp + 1).all()  # Table 2: "PP + 1"
+    assert (res.ranks["peak_activations_until_w"] == pp + 1).all()  # also when a deferred W keeps its inputs
     assert res.schedule.stages_per_rank == 2  # Table 2: "2x" parameters
 
 
@@ -187,6 +188,9 @@ def test_1f1b_and_zb_h1_peak_in_flight_is_pp_on_the_first_rank() -> None:
         res = pl.simulate(make(8, 20), pl.Durations(f=1, b=2, w=1))
         assert list(res.ranks["peak_activations"]) == [8 - r for r in range(8)]
         assert res.schedule.stages_per_rank == 1
+    # ZB-H1 counted until W ends: rank r's PP - r plus the r weight chunks it runs late = PP on every rank
+    res = pl.simulate(pl.zb_h1(8, 20), pl.Durations(f=1, b=2, w=1))
+    assert list(res.ranks["peak_activations_until_w"]) == [8] * 8
 
 
 # ---------------------------------------------------------------------------------------------------------------

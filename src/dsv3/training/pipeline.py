@@ -567,7 +567,8 @@ def simulate(schedule: Schedule, durations: Durations) -> Result:
 
     Returns the event log and per-rank busy time, idle time (makespan - busy) and peak in-flight activations
     (forwards started whose backward for inputs has not yet ended, counted in one stage's activations for one
-    micro-batch; an ``FB`` adds its forward before its backward frees one). Raises ``ScheduleDeadlockError`` if
+    micro-batch; an ``FB`` adds its forward before its backward frees one) and the same peak counted until the
+    deferred W ends (``peak_activations_until_w``). Raises ``ScheduleDeadlockError`` if
     the orders contradict the dependencies.
     """
     c = _compile(schedule)
@@ -588,13 +589,16 @@ def simulate(schedule: Schedule, durations: Durations) -> Result:
     ranks = []
     for r in range(schedule.num_ranks):
         busy = math.fsum(durations.of(op.kind) for op in schedule.ops[r])
-        held = peak = 0
+        held = peak = held_w = peak_w = 0
         for op in schedule.ops[r]:
-            held += sum(pt.kind == "F" for pt in op.parts)
-            peak = max(peak, held)
+            new = sum(pt.kind == "F" for pt in op.parts)
+            held, held_w = held + new, held_w + new
+            peak, peak_w = max(peak, held), max(peak_w, held_w)
             held -= sum(pt.kind in ("B", "BI") for pt in op.parts)
+            held_w -= sum(pt.kind in ("B", "W") for pt in op.parts)
         ranks.append(
-            {"rank": r, "busy": busy, "idle": makespan - busy, "peak_activations": peak}
+            {"rank": r, "busy": busy, "idle": makespan - busy, "peak_activations": peak,
+             "peak_activations_until_w": peak_w}
             | {k: sum(op.kind == k for op in schedule.ops[r]) for k in OP_KINDS}
         )
     return Result(schedule, durations, events, pd.DataFrame(ranks), parts)
