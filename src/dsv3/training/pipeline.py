@@ -523,6 +523,18 @@ def _compile(schedule: Schedule) -> _Compiled:
 def _ends(c: _Compiled, dur: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """Start and end times of every op (rows) for every set of durations (columns)."""
     width = len(next(iter(dur.values())))
+    if width == 1:  # one set of durations: plain floats are faster than per-op numpy calls
+        d1 = {k: float(v[0]) for k, v in dur.items()}
+        s1 = [0.0] * len(c.kind)
+        e1 = [0.0] * len(c.kind)
+        for n in c.order:
+            t = e1[c.prev[n]] if c.prev[n] >= 0 else 0.0
+            for d in c.deps[n]:
+                if e1[d] > t:
+                    t = e1[d]
+            s1[n] = t
+            e1[n] = t + d1[c.kind[n]]
+        return np.array(s1)[:, None], np.array(e1)[:, None]
     start = np.zeros((len(c.kind), width))
     end = np.zeros((len(c.kind), width))
     for n in c.order:
