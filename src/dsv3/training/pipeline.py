@@ -102,7 +102,7 @@ class Durations:
     def __post_init__(self) -> None:
         for name in ("f", "b"):
             _positive_duration(name, getattr(self, name))
-        w = getattr(self, "w")
+        w = self.w
         if isinstance(w, bool) or not isinstance(w, Real) or not math.isfinite(w) or w < 0:
             raise NonPositiveDurationError(f"w must be a finite number >= 0, got {w!r}")
         if w >= self.b:
@@ -170,6 +170,7 @@ class Result:
 
     ``events`` has one row per operation: rank, index in the rank's list, kind, start, end, and the parts as text.
     ``ranks`` has one row per rank: busy, idle (= makespan - busy), peak in-flight activations and op counts.
+    ``parts`` has one row per chunk of work (two for an ``FB``): rank, index, kind, pipe, stage, micro-batch, times.
     """
 
     schedule: Schedule
@@ -205,7 +206,7 @@ def _check_count(name: str, n: object) -> int:
 
 
 def one_f_one_b(num_ranks: int, num_micro_batches: int) -> Schedule:
-    """Non-interleaved 1F1B (Narayanan et al. 2021, Section 2.2.1; 'PipeDream-Flush').
+    """Non-interleaved 1F1B (Narayanan et al. 2021, Section 2.2.1).
 
     Rank ``r`` runs ``min(PP - r - 1, m)`` warm-up forwards, then alternates one forward and one full backward,
     then drains the remaining backwards. Bubble (V3 Table 2): ``(PP - 1)(F + B)``.
