@@ -331,3 +331,20 @@ def test_sweep_bubble_follows_the_closed_forms() -> None:
     np.testing.assert_allclose(pl.sweep_bubble(pl.dualpipe(16, 64), ds), 7 * (fbs + 2 - 3), rtol=1e-9)
     with pytest.raises(pl.PipelineError, match="must not be empty"):
         pl.sweep_bubble(pl.dualpipe(4, 8), [])
+
+
+def test_dualpipe_keeps_the_codes_send_and_receive_points() -> None:
+    # Read off dualpipe.py at 3da1bbe for PP = 8, m = 20.
+    ops0 = pl.dualpipe(8, 20).ops[0]  # rank 0: not a middle rank
+    # Step 2 (lines 366-371): F0 is computed with send=False and sent after the F1 that follows it, so micro-batch 6's
+    # forward output leaves rank 0 at the end of op 7 (F1 of micro-batch 0), not at the end of op 6.
+    assert (ops0[6].kind, ops0[6].sends) == ("F", ())
+    assert ops0[7].sends == (("F", 0, 0, 6),)
+    # Step 3 (lines 376-379): _recv_forward(1) is posted before _weight_chunk(), whose commit waits for it: the W
+    # waits for the input of the next phase-1 forward (pipe 1, stage 6 on rank 1, micro-batch 1).
+    assert (ops0[9].kind, ops0[9].waits) == ("W", (("F", 1, 6, 1),))
+    ops3 = pl.dualpipe(8, 20).ops[3]  # a middle rank
+    # Step 2's last F1 is held (send=False when i = step_2 - 1) and sent after step 4's first, non-overlapped F0
+    # (lines 387-391), whose own output leaves with B1's gradient after the B1.
+    assert ops3[7].sends == () and ops3[8].sends == (("F", 1, 4, 3),)
+    assert ops3[9].kind == "B" and ops3[9].sends == (("F", 0, 3, 4), ("G", 1, 4, 0))

@@ -18,9 +18,12 @@ pipe once forward and once backward. A rank runs an ordered list of operations:
 Dependencies: ``F(p, s, k)`` needs ``F(p, s-1, k)``; a backward ``B``/``BI(p, s, k)`` needs ``F(p, s, k)`` and the
 backward (``B`` or ``BI``) of ``(p, s+1, k)``; ``W(p, s, k)`` needs ``BI(p, s, k)``. An operation starts at the later
 of its rank becoming free and its last dependency finishing; outputs of an ``FB`` become available when the whole
-``FB`` ends. **Communication is assumed hidden**: sends and receives take no time and never block (DualPipe's point is
-that they are overlapped; the real code's NCCL send/receive pairing, the P2P latency and the optimizer step are left
-out). The simulator also leaves out: unequal stages (every stage has the same F, B, W), the loss and embedding layers,
+``FB`` ends. **Communication is assumed hidden**: sends and receives take no time (DualPipe's point is that they are
+overlapped with computation). What the simulator keeps of the code's communication is *when* it is issued: DualPipe
+posts some receives one operation early, and the operation after that commit waits for them, and it holds some sends
+back until a later operation ends (``Op.waits`` and ``Op.sends``). Left out: the P2P latency and bandwidth, the
+pairing of a send with its receive (a send that cannot complete before its peer posts the receive), and the
+optimizer step. The simulator also leaves out: unequal stages (every stage has the same F, B, W), the loss and embedding layers,
 and any jitter.
 
 DualPipe and DualPipeV orders follow ``DualPipe.step()`` in ``dualpipe/dualpipe.py`` and ``DualPipeV.step()`` in
@@ -28,7 +31,8 @@ DualPipe and DualPipeV orders follow ``DualPipe.step()`` in ``dualpipe/dualpipe.
 ``3da1bbea53606543d7f5f232338fc58096db30e3`` (2025-03-06; ``dualpipe.py`` last changed in ``092151c``, a typo fix,
 ``dualpipev.py`` added in ``8ec5883``): the eight steps, their iteration counts, the phase-to-direction rule
 (``phase ^= is_in_second_half``), per-phase chunk counters, the FIFO of deferred weight gradients
-(``WeightGradStore``), and the non-overlapped first main-step iteration on the middle ranks.
+(``WeightGradStore``), the non-overlapped first main-step iteration on the middle ranks, and every receive, send and
+commit call, in order.
 """
 
 from __future__ import annotations
@@ -126,6 +130,10 @@ def _positive_duration(name: str, value: object) -> None:
         raise NonPositiveDurationError(f"{name} must be a positive finite duration, got {value!r}")
 
 
+#: A transferable output: ("F" | "G", pipe, stage, micro_batch).
+Key = tuple[str, int, int, int]
+
+
 @dataclass(frozen=True)
 class Part:
     """One chunk of work inside an operation: kind ``F``, ``B``, ``BI`` or ``W`` of (pipe, stage, micro-batch)."""
@@ -138,10 +146,18 @@ class Part:
 
 @dataclass(frozen=True)
 class Op:
-    """One operation of a rank's list: ``kind`` in ``OP_KINDS`` and its parts (two for ``FB``: forward, backward)."""
+    """One operation of a rank's list: ``kind`` in ``OP_KINDS`` and its parts (two for ``FB``: forward, backward).
+
+    ``waits``: outputs of other ranks this op waits for before it starts, beyond its own inputs (DualPipe posts some
+    receives one op early, and the op after the commit waits for them). ``sends``: outputs this op's end makes
+    available to other ranks; ``None`` means its own outputs, at its end. Keys are ``("F" | "G", pipe, stage,
+    micro_batch)``: a forward's output, or the input gradient a backward (``B`` or ``BI``) sends back.
+    """
 
     kind: str
     parts: tuple[Part, ...]
+    waits: tuple[Key, ...] = ()
+    sends: tuple[Key, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -261,88 +277,168 @@ def zb_h1(num_ranks: int, num_micro_batches: int) -> Schedule:
 
 
 class _RankBuilder:
-    """Builds one rank's op list the way ``step()`` issues compute calls (chunk counters, W FIFO).
+    """Replays one rank of ``step()`` call by call: compute chunks, receives, sends and commits.
 
-    ``where[phase]`` is the (pipe, stage) that the rank's module of that phase computes; chunk counters are kept per
-    phase, as ``current_f_chunk_id`` and ``current_b_chunk_id`` are in the reference code.
+    ``where[phase]`` is the (pipe, stage) that the rank's module of that phase computes; ``rank_of(pipe, stage)``
+    places stages. Counters are kept per phase, as ``current_*_chunk_id`` are in the reference code. A receive or send
+    is skipped when there is no neighbouring stage or it lives on the same rank (the code's ``is_first_stage`` /
+    ``is_last_stage`` tests, and DualPipeV's local hand-over on the last device). ``commit()`` is
+    ``_commit_and_wait_comm``: sends queued since the last commit leave at the end of the op computed last (the commit
+    follows it at once), and the receives queued since then must arrive before the next op starts.
     """
 
-    def __init__(self, where: dict[int, tuple[int, int]]) -> None:
-        self.where = where
-        self.f_next = {ph: 0 for ph in where}
-        self.b_next = {ph: 0 for ph in where}
+    def __init__(self, rank: int, where: dict[int, tuple[int, int]], rank_of, num_stages: dict[int, int]) -> None:
+        self.rank, self.where, self.rank_of, self.num_stages = rank, where, rank_of, num_stages
+        self.counters = {name: {ph: 0 for ph in where} for name in ("f", "b", "recv_f", "recv_b", "send_f", "send_b")}
         self.w_queue: deque[Part] = deque()
-        self.ops: list[Op] = []
+        self.ops: list[list] = []  # [kind, parts, waits, sends]
+        self.queued_recv: list[Key] = []
+        self.queued_send: list[Key] = []
+        self.waits_next: list[Key] = []
+
+    def _next(self, name: str, phase: int) -> int:
+        k = self.counters[name][phase]
+        self.counters[name][phase] += 1
+        return k
+
+    def _remote(self, phase: int, step: int) -> bool:
+        pipe, stage = self.where[phase]
+        other = stage + step
+        return 0 <= other < self.num_stages[pipe] and self.rank_of(pipe, other) != self.rank
+
+    # communication calls of the reference code
+    def recv_forward(self, phase: int) -> None:
+        if self._remote(phase, -1):
+            pipe, stage = self.where[phase]
+            self.queued_recv.append(("F", pipe, stage - 1, self._next("recv_f", phase)))
+
+    def recv_backward(self, phase: int) -> None:
+        if self._remote(phase, +1):
+            pipe, stage = self.where[phase]
+            self.queued_recv.append(("G", pipe, stage + 1, self._next("recv_b", phase)))
+
+    def send_forward(self, phase: int) -> None:
+        if self._remote(phase, +1):
+            pipe, stage = self.where[phase]
+            self.queued_send.append(("F", pipe, stage, self._next("send_f", phase)))
+
+    def send_backward(self, phase: int) -> None:
+        if self._remote(phase, -1):
+            pipe, stage = self.where[phase]
+            self.queued_send.append(("G", pipe, stage, self._next("send_b", phase)))
+
+    def commit(self) -> None:
+        if self.queued_send:
+            self.ops[-1][3].extend(self.queued_send)
+        self.waits_next = self.waits_next + self.queued_recv
+        self.queued_send, self.queued_recv = [], []
+
+    # compute calls
+    def _emit(self, kind: str, parts: tuple[Part, ...]) -> None:
+        self.ops.append([kind, parts, tuple(self.waits_next), []])
+        self.waits_next = []
 
     def _f(self, phase: int) -> Part:
         pipe, stage = self.where[phase]
-        k = self.f_next[phase]
-        self.f_next[phase] += 1
-        return Part("F", pipe, stage, k)
+        return Part("F", pipe, stage, self._next("f", phase))
 
     def _b(self, phase: int, zb: bool) -> Part:
         pipe, stage = self.where[phase]
-        k = self.b_next[phase]
-        self.b_next[phase] += 1
-        part = Part("BI" if zb else "B", pipe, stage, k)
+        part = Part("BI" if zb else "B", pipe, stage, self._next("b", phase))
         if zb:
             self.w_queue.append(part)
         return part
 
-    def forward(self, phase: int) -> None:
-        self.ops.append(Op("F", (self._f(phase),)))
+    def forward_chunk(self, phase: int, recv: bool = True, send: bool = True) -> None:
+        if recv:
+            self.recv_forward(phase)
+        self.commit()
+        self._emit("F", (self._f(phase),))
+        if send:
+            self.send_forward(phase)
 
-    def backward(self, phase: int, enable_zb: bool = False) -> None:
+    def backward_chunk(self, phase: int, enable_zb: bool = False, recv: bool = True, send: bool = True) -> None:
+        if recv:
+            self.recv_backward(phase)
+        self.commit()
         part = self._b(phase, enable_zb)
-        self.ops.append(Op(part.kind, (part,)))
+        self._emit(part.kind, (part,))
+        if send:
+            self.send_backward(phase)
 
-    def forward_backward(self, phase0: int, phase1: int) -> None:
-        self.ops.append(Op("FB", (self._f(phase0), self._b(phase1, False))))
+    def forward_backward_chunk(self, phase0: int, phase1: int, recv0: bool = True) -> None:
+        if recv0:
+            self.recv_forward(phase0)
+        self.recv_backward(phase1)
+        self.commit()
+        self._emit("FB", (self._f(phase0), self._b(phase1, False)))
+        self.send_forward(phase0)
+        self.send_backward(phase1)
 
-    def weight(self) -> None:
+    def weight_chunk(self) -> None:
+        self.commit()
         part = self.w_queue.popleft()  # "Assume FIFO" (WeightGradStore.pop)
-        self.ops.append(Op("W", (Part("W", part.pipe, part.stage, part.micro_batch),)))
+        self._emit("W", (Part("W", part.pipe, part.stage, part.micro_batch),))
+
+    def finish(self) -> tuple[Op, ...]:
+        self.commit()
+        if self.w_queue or self.waits_next:
+            raise ScheduleDeadlockError("step() left deferred weight chunks or posted receives")
+        return tuple(Op(kind, parts, waits, tuple(sends)) for kind, parts, waits, sends in self.ops)
 
 
-def _eight_steps(
-    b: _RankBuilder, n: int, h: int, step_4: int, first_main_split: bool
-) -> None:
-    """Steps 1-8 of ``step()`` (``dualpipe.py:358-424``, ``dualpipev.py:330-395``) for half-rank ``h``."""
+def _eight_steps(b: _RankBuilder, n: int, h: int, step_4: int, split_rank: bool) -> tuple[Op, ...]:
+    """Steps 1-8 of ``DualPipe.step()`` (``dualpipe.py:358-427``) for half-rank ``h``, call by call.
+
+    ``split_rank`` is ``is_middle_rank`` (DualPipe) or ``is_last_rank`` (DualPipeV, ``dualpipev.py:330-398``, whose
+    step 2 always defers the phase-0 send; on the last device that send is local, so the two codes agree).
+    """
     for _ in range((n - h - 1) * 2):  # Step 1: nF0
-        b.forward(0)
-    for _ in range(h + 1):  # Step 2: nF0F1
-        b.forward(0)
-        b.forward(1)
+        b.forward_chunk(0)
+    step_2 = h + 1  # Step 2: nF0F1
+    b.recv_forward(0)
+    for i in range(step_2):
+        b.forward_chunk(0, recv=False, send=split_rank)
+        b.recv_forward(0)
+        b.forward_chunk(1, send=(not split_rank) or (i < step_2 - 1))
+        if not split_rank:
+            b.send_forward(0)
     for _ in range(n - h - 1):  # Step 3: nB1W1F1 (use zero bubble)
-        b.backward(1, enable_zb=True)
-        b.weight()
-        b.forward(1)
+        b.backward_chunk(1, enable_zb=True)
+        b.recv_forward(1)
+        b.weight_chunk()
+        b.forward_chunk(1, recv=False)
     for i in range(step_4):  # Step 4 (main step): nF0B1F1B0
-        if i == 0 and first_main_split:  # "We don't overlap these two chunks to further reduce bubble size."
-            b.forward(0)
-            b.backward(1)
+        if i == 0:
+            if split_rank:  # "We don't overlap these two chunks to further reduce bubble size."
+                b.forward_chunk(0, recv=False, send=False)
+                b.send_forward(1)
+                b.backward_chunk(1, send=False)
+                b.send_forward(0)
+                b.send_backward(1)
+            else:
+                b.forward_backward_chunk(0, 1, recv0=False)
         else:
-            b.forward_backward(0, 1)
-        b.forward_backward(1, 0)
+            b.forward_backward_chunk(0, 1)
+        b.forward_backward_chunk(1, 0)
     for _ in range(n - h - 1):  # Step 5: nB1F1B0
-        b.backward(1)
-        b.forward_backward(1, 0)
+        b.backward_chunk(1)
+        b.forward_backward_chunk(1, 0)
     step_6 = h + 1  # Step 6: nB1B0 (the second half of the chunks use zero bubble)
     enable_zb = False
     for i in range(step_6):
         if i == step_6 // 2 and h % 2 == 1:
             enable_zb = True
-        b.backward(1, enable_zb=enable_zb)
+        b.backward_chunk(1, enable_zb=enable_zb)
         if i == step_6 // 2 and h % 2 == 0:
             enable_zb = True
-        b.backward(0, enable_zb=enable_zb)
+        b.backward_chunk(0, enable_zb=enable_zb)
     for _ in range(n - h - 1):  # Step 7: nWB0 (use zero bubble)
-        b.weight()
-        b.backward(0, enable_zb=True)
+        b.weight_chunk()
+        b.backward_chunk(0, enable_zb=True)
     for _ in range(h + 1):  # Step 8: nW
-        b.weight()
-    if b.w_queue:
-        raise ScheduleDeadlockError("deferred weight chunks left over")  # step()'s final assert
+        b.weight_chunk()
+    return b.finish()  # the final _commit_and_wait_comm and step()'s assert on the W queue
 
 
 def check_dualpipe_args(num_ranks: int, num_micro_batches: int) -> tuple[int, int]:
@@ -375,10 +471,9 @@ def dualpipe(num_ranks: int, num_micro_batches: int) -> Schedule:
         second = int(r >= n)
         h = min(r, pp - 1 - r)
         pipes = {0: 0 ^ second, 1: 1 ^ second}  # "phase ^= self.is_in_second_half"
-        builder = _RankBuilder({ph: (p, r if p == 0 else pp - 1 - r) for ph, p in pipes.items()})
-        middle = r in (n - 1, n)
-        _eight_steps(builder, n, h, c - pp + h + 1, first_main_split=middle)
-        ops.append(tuple(builder.ops))
+        where = {ph: (p, r if p == 0 else pp - 1 - r) for ph, p in pipes.items()}
+        builder = _RankBuilder(r, where, lambda p, st: st if p == 0 else pp - 1 - st, {0: pp, 1: pp})
+        ops.append(_eight_steps(builder, n, h, c - pp + h + 1, split_rank=r in (n - 1, n)))
     placement = (tuple(range(pp)), tuple(range(pp - 1, -1, -1)))
     return Schedule("DualPipe", pp, placement, (c, c), tuple(ops))
 
@@ -396,9 +491,8 @@ def dualpipev(num_devices: int, num_micro_batches: int) -> Schedule:
         raise TooFewMicroBatchesError(f"DualPipeV's step() needs at least 2 * devices = {2 * d} micro-batches, got {m}")
     ops = []
     for r in range(d):
-        builder = _RankBuilder({0: (0, r), 1: (0, 2 * d - 1 - r)})
-        _eight_steps(builder, d, r, m - 2 * d + r + 1, first_main_split=(r == d - 1))
-        ops.append(tuple(builder.ops))
+        builder = _RankBuilder(r, {0: (0, r), 1: (0, 2 * d - 1 - r)}, lambda p, st: min(st, 2 * d - 1 - st), {0: 2 * d})
+        ops.append(_eight_steps(builder, d, r, m - 2 * d + r + 1, split_rank=(r == d - 1)))
     placement = (tuple(range(d)) + tuple(range(d - 1, -1, -1)),)
     return Schedule("DualPipeV", d, placement, (m,), tuple(ops))
 
@@ -470,13 +564,19 @@ def _compile(schedule: Schedule) -> _Compiled:
     last_stage = {p: len(stages) - 1 for p, stages in enumerate(schedule.placement)}
     ids: list[tuple[int, int]] = [(r, i) for r, ops in enumerate(schedule.ops) for i in range(len(ops))]
     gid = {ri: n for n, ri in enumerate(ids)}
-    producer: dict[tuple[str, int, int, int], int] = {}
+    producer: dict[Key, int] = {}  # the op that computes an output
+    released: dict[Key, int] = {}  # the op at whose end it leaves for another rank
     for n, (r, i) in enumerate(ids):
-        for part in schedule.ops[r][i].parts:
+        op = schedule.ops[r][i]
+        for part in op.parts:
             key = ("F" if part.kind == "F" else "W" if part.kind == "W" else "G", part.pipe, part.stage, part.micro_batch)
             if key in producer:
                 raise ScheduleDeadlockError(f"{schedule.name}: {key} is computed twice")
             producer[key] = n
+            if op.sends is None and key[0] != "W":
+                released[key] = n
+        for key in op.sends or ():
+            released[key] = n
 
     def needs(part: Part) -> list[tuple[str, int, int, int]]:
         p, st, k = part.pipe, part.stage, part.micro_batch
@@ -486,13 +586,21 @@ def _compile(schedule: Schedule) -> _Compiled:
             return [("F", p, st, k)] + ([("G", p, st + 1, k)] if st < last_stage[p] else [])
         return [("G", p, st, k)]  # W
 
+    def source(key: Key, r: int) -> int:
+        if key not in producer:
+            raise ScheduleDeadlockError(f"{schedule.name}: rank {r} waits for {key}, which no rank computes")
+        local = ids[producer[key]][0] == r
+        if local:
+            return producer[key]
+        if key not in released:
+            raise ScheduleDeadlockError(f"{schedule.name}: rank {r} waits for {key}, which is never sent")
+        return released[key]
+
     deps: list[tuple[int, ...]] = []
     for n, (r, i) in enumerate(ids):
-        keys = [key for part in schedule.ops[r][i].parts for key in needs(part)]
-        missing = [key for key in keys if key not in producer]
-        if missing:
-            raise ScheduleDeadlockError(f"{schedule.name}: rank {r} op {i} waits for {missing}, which no rank computes")
-        deps.append(tuple(sorted({producer[key] for key in keys} - {n})))
+        op = schedule.ops[r][i]
+        keys = [key for part in op.parts for key in needs(part)] + list(op.waits)
+        deps.append(tuple(sorted({source(key, r) for key in keys} - {n})))
     # Order: sweep the ranks, advancing each as far as its dependencies allow (what the event loop would do).
     done = [False] * len(ids)
     pos = [0] * schedule.num_ranks
