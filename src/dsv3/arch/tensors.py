@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Literal
 
-from dsv3.arch.spec import MLA, Architecture, DenseMLP, GQA, MoE
+from dsv3.arch.spec import GQA, MLA, Architecture, DenseMLP, MoE
 from dsv3.checks import ConfigError
 
 Dtype = Literal["BF16", "F16", "F32", "F8_E4M3"]
@@ -139,8 +139,10 @@ def attention_matrices(att: GQA | MLA, d: int) -> list[Matrix]:
         q: list[Matrix] = (
             [("q_proj", att.n_heads * att.qk_head_dim, d, False)]
             if att.q_lora_rank is None
-            else [("q_a_proj", att.q_lora_rank, d, att.bias),
-                  ("q_b_proj", att.n_heads * att.qk_head_dim, att.q_lora_rank, False)]
+            else [
+                ("q_a_proj", att.q_lora_rank, d, att.bias),
+                ("q_b_proj", att.n_heads * att.qk_head_dim, att.q_lora_rank, False),
+            ]
         )
         return q + [
             ("kv_a_proj_with_mqa", att.kv_lora_rank + att.qk_rope_head_dim, d, att.bias),
@@ -168,7 +170,11 @@ def attention_norms(att: GQA | MLA) -> dict[str, int]:
 
 def mlp_matrices(d: int, intermediate: int, bias: bool = False) -> list[Matrix]:
     """A SwiGLU MLP: gate and up projections (i x d) and the down projection (d x i)."""
-    return [("gate_proj", intermediate, d, bias), ("up_proj", intermediate, d, bias), ("down_proj", d, intermediate, bias)]
+    return [
+        ("gate_proj", intermediate, d, bias),
+        ("up_proj", intermediate, d, bias),
+        ("down_proj", d, intermediate, bias),
+    ]
 
 
 def mlp_params(d: int, intermediate: int, bias: bool = False) -> int:
@@ -185,24 +191,61 @@ class _Builder:
         self.include_scales = include_scales
         self.out: list[Tensor] = []
 
-    def add(self, name: str, shape: tuple[int, ...], component: Component, *, part: str = "", dtype: Dtype = "BF16",
-            copies: int = 1, active: int | None = None, mtp: bool = False, shared: bool = False) -> None:
-        self.out.append(Tensor(name, shape, dtype, component, part, copies, copies if active is None else active,
-                               mtp, shared))
+    def add(
+        self,
+        name: str,
+        shape: tuple[int, ...],
+        component: Component,
+        *,
+        part: str = "",
+        dtype: Dtype = "BF16",
+        copies: int = 1,
+        active: int | None = None,
+        mtp: bool = False,
+        shared: bool = False,
+    ) -> None:
+        self.out.append(
+            Tensor(name, shape, dtype, component, part, copies, copies if active is None else active, mtp, shared)
+        )
 
-    def linear(self, prefix: str, matrices: Iterable[Matrix], component: Component, *, copies: int = 1,
-               active: int | None = None, mtp: bool = False, quantize: bool = True) -> None:
+    def linear(
+        self,
+        prefix: str,
+        matrices: Iterable[Matrix],
+        component: Component,
+        *,
+        copies: int = 1,
+        active: int | None = None,
+        mtp: bool = False,
+        quantize: bool = True,
+    ) -> None:
         block = self.block if quantize else None
         fp8 = block is not None
         for part, out, inp, bias in matrices:
-            self.add(f"{prefix}.{part}.weight", (out, inp), component, part=part, dtype="F8_E4M3" if fp8 else "BF16",
-                     copies=copies, active=active, mtp=mtp)
+            self.add(
+                f"{prefix}.{part}.weight",
+                (out, inp),
+                component,
+                part=part,
+                dtype="F8_E4M3" if fp8 else "BF16",
+                copies=copies,
+                active=active,
+                mtp=mtp,
+            )
             if bias:
                 self.add(f"{prefix}.{part}.bias", (out,), component, part=part, copies=copies, active=active, mtp=mtp)
             if block is not None and self.include_scales:
                 b0, b1 = block
-                self.add(f"{prefix}.{part}.weight_scale_inv", (math.ceil(out / b0), math.ceil(inp / b1)),
-                         Component.FP8_SCALES, part=part, dtype="F32", copies=copies, active=0, mtp=mtp)
+                self.add(
+                    f"{prefix}.{part}.weight_scale_inv",
+                    (math.ceil(out / b0), math.ceil(inp / b1)),
+                    Component.FP8_SCALES,
+                    part=part,
+                    dtype="F32",
+                    copies=copies,
+                    active=0,
+                    mtp=mtp,
+                )
 
     def layer(self, i: int, ffn: DenseMLP | MoE, mtp: bool = False) -> None:
         arch, d = self.arch, self.arch.hidden_size
@@ -215,17 +258,28 @@ class _Builder:
         if isinstance(ffn, DenseMLP):
             self.linear(f"{p}.mlp", mlp_matrices(d, ffn.intermediate_size, ffn.bias), Component.DENSE_MLP, mtp=mtp)
             return
-        self.linear(f"{p}.mlp.experts.*", mlp_matrices(d, ffn.expert_intermediate_size), Component.ROUTED_EXPERTS,
-                    copies=ffn.n_routed, active=ffn.top_k, mtp=mtp)
+        self.linear(
+            f"{p}.mlp.experts.*",
+            mlp_matrices(d, ffn.expert_intermediate_size),
+            Component.ROUTED_EXPERTS,
+            copies=ffn.n_routed,
+            active=ffn.top_k,
+            mtp=mtp,
+        )
         if ffn.n_shared:
-            self.linear(f"{p}.mlp.shared_experts", mlp_matrices(d, ffn.shared_intermediate_size),
-                        Component.SHARED_EXPERTS, mtp=mtp)
+            self.linear(
+                f"{p}.mlp.shared_experts",
+                mlp_matrices(d, ffn.shared_intermediate_size),
+                Component.SHARED_EXPERTS,
+                mtp=mtp,
+            )
         if ffn.shared_gate:
             self.add(f"{p}.mlp.shared_expert_gate.weight", (1, d), Component.SHARED_EXPERT_GATE, mtp=mtp)
         self.add(f"{p}.mlp.gate.weight", (ffn.n_routed, d), Component.ROUTER, mtp=mtp)
         if ffn.router_bias:
-            self.add(f"{p}.mlp.gate.e_score_correction_bias", (ffn.n_routed,), Component.ROUTER_BIAS, dtype="F32",
-                     mtp=mtp)
+            self.add(
+                f"{p}.mlp.gate.e_score_correction_bias", (ffn.n_routed,), Component.ROUTER_BIAS, dtype="F32", mtp=mtp
+            )
 
 
 def inventory(arch: Architecture, include_mtp: bool = False, include_scales: bool = False) -> list[Tensor]:
@@ -281,5 +335,6 @@ def fp8_scale_elements(arch: Architecture, include_mtp: bool = True) -> int:
     """Scale factors stored beside an FP8 checkpoint's weights: one per ``b0 x b1`` weight block."""
     if arch.fp8_block is None:
         raise ConfigError(f"{arch.name} is not an FP8 checkpoint (no quantization_config.weight_block_size)")
-    return sum(t.elements for t in inventory(arch, include_mtp, include_scales=True)
-               if t.component is Component.FP8_SCALES)
+    return sum(
+        t.elements for t in inventory(arch, include_mtp, include_scales=True) if t.component is Component.FP8_SCALES
+    )

@@ -20,9 +20,7 @@ def display_table(scores: pd.DataFrame, table: str) -> tuple[pd.DataFrame, pd.Da
     mask = bold_mask(w, ms)
     labels = [f"{b} ({m})" if m else b for b, m in zip(w["benchmark"], w["metric"])]
     index = pd.MultiIndex.from_arrays([list(w["category"]), labels], names=["category", "benchmark (metric)"])
-    text = pd.DataFrame(
-        {m: [format_score(v, metric) for v, metric in zip(w[m], w["metric"])] for m in ms}, index=index
-    )
+    text = pd.DataFrame({m: [format_score(v, metric) for v, metric in zip(w[m], w["metric"])] for m in ms}, index=index)
     bold = pd.DataFrame({m: list(mask[m]) for m in ms}, index=index)
     if table == "Table 3":
         text.insert(0, "shots", ["-" if pd.isna(s) else f"{int(s)}-shot" for s in w["shots"]])

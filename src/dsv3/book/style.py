@@ -9,8 +9,8 @@ pipeline and systems chapters (:data:`OP_COLORS`). Chapters take every colour fr
 
 from __future__ import annotations
 
-from cycler import cycler
 import matplotlib as mpl
+from cycler import cycler
 
 #: Width x height in inches of a standard figure.
 FIGSIZE = (6.0, 3.5)
@@ -53,6 +53,15 @@ OP_COLORS: dict[str, str] = {
     "forward and backward": "#6d597a",
     "idle": "#e6e6e6",
     "communication": "#2a9d8f",
+}
+
+
+#: Shades for the parts of a bill or a cost (benchmarks and serving figures).
+PART_COLORS: dict[str, str] = {
+    "rent": NEUTRAL,
+    "cache-hit input": "#9db4dd",
+    "cache-miss input": "#5b7fc4",
+    "output": DEEPSEEK,
 }
 
 

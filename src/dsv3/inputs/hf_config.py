@@ -19,7 +19,7 @@ import json
 from pathlib import Path
 from typing import Any, cast
 
-from dsv3.arch.spec import MLA, Architecture, DenseMLP, Family, GQA, MoE
+from dsv3.arch.spec import GQA, MLA, Architecture, DenseMLP, Family, MoE
 from dsv3.checks import ConfigError
 
 __all__ = ["ARCHITECTURES", "ConfigError", "load_config", "parse_config"]
@@ -100,14 +100,14 @@ def _gqa(cfg: dict[str, Any], *, qkv_bias: bool, o_bias: bool, qk_norm: bool) ->
     n_heads = _int(cfg, "num_attention_heads")
     n_kv = _int(cfg, "num_key_value_heads", n_heads)
     if n_kv > n_heads or n_heads % n_kv:
-        raise ConfigError(
-            f"'num_key_value_heads' ({n_kv}) must divide 'num_attention_heads' ({n_heads})"
-        )
+        raise ConfigError(f"'num_key_value_heads' ({n_kv}) must divide 'num_attention_heads' ({n_heads})")
     if "head_dim" in cfg and cfg["head_dim"] is not None:
         head_dim = _int(cfg, "head_dim")
     else:
         if d % n_heads:
-            raise ConfigError(f"'hidden_size' ({d}) is not divisible by 'num_attention_heads' ({n_heads}); give 'head_dim'")
+            raise ConfigError(
+                f"'hidden_size' ({d}) is not divisible by 'num_attention_heads' ({n_heads}); give 'head_dim'"
+            )
         head_dim = d // n_heads
     return GQA(n_heads, n_kv, head_dim, qkv_bias=qkv_bias, o_bias=o_bias, qk_norm=qk_norm)
 
@@ -155,8 +155,9 @@ def _deepseek(cfg: dict[str, Any], family: Family) -> tuple[MLA, tuple[DenseMLP 
 
 def _mixtral(cfg: dict[str, Any]) -> tuple[DenseMLP | MoE, ...]:
     n = _int(cfg, "num_local_experts")
-    moe = MoE(n_routed=n, top_k=_top_k(cfg, n, "num_local_experts"),
-              expert_intermediate_size=_int(cfg, "intermediate_size"))
+    moe = MoE(
+        n_routed=n, top_k=_top_k(cfg, n, "num_local_experts"), expert_intermediate_size=_int(cfg, "intermediate_size")
+    )
     return (moe,) * _int(cfg, "num_hidden_layers")
 
 
@@ -214,7 +215,8 @@ def parse_config(cfg: dict[str, Any], name: str = "model") -> Architecture:
     quant = cfg.get("quantization_config") or {}
     block = quant.get("weight_block_size") if quant.get("quant_method") == "fp8" else None
     if block is not None and (
-        not isinstance(block, list) or len(block) != 2
+        not isinstance(block, list)
+        or len(block) != 2
         or any(isinstance(b, bool) or not isinstance(b, int) or b < 1 for b in block)
     ):
         raise ConfigError(f"'quantization_config.weight_block_size' must be two positive integers, got {block!r}")

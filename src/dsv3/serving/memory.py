@@ -18,8 +18,10 @@ from dsv3.units import bytes_per_element
 
 def kv_cache_bytes(bytes_per_token: float, context_len: int, n_sequences: int = 1) -> float:
     """Bytes of cache for ``n_sequences`` sequences of ``context_len`` tokens each."""
-    return positive("bytes_per_token", bytes_per_token) * non_negative_int("context_len", context_len) * positive_int(
-        "n_sequences", n_sequences
+    return (
+        positive("bytes_per_token", bytes_per_token)
+        * non_negative_int("context_len", context_len)
+        * positive_int("n_sequences", n_sequences)
     )
 
 
@@ -37,8 +39,7 @@ def memory_left_for_cache(memory_bytes: float, weight_bytes: float) -> float:
     return positive("memory_bytes", memory_bytes) - non_negative("weight_bytes", weight_bytes)
 
 
-def max_concurrent_sequences(memory_bytes: float, weight_bytes: float, bytes_per_token: float,
-                             context_len: int) -> int:
+def max_concurrent_sequences(memory_bytes: float, weight_bytes: float, bytes_per_token: float, context_len: int) -> int:
     """Sequences of ``context_len`` tokens whose caches fit in ``memory_bytes`` beside the weights.
 
     ``floor((memory - weights) / (bytes per token x context))``, and 0 when the weights do not fit.
@@ -71,8 +72,15 @@ class NodeFit:
     sequences: int  #: floor(free / sequence), 0 when the weights do not fit
 
 
-def node_fit(arch: Architecture, weight_dtype: str, cache_dtype: str, n_nodes: int, gpus_per_node: int,
-             gpu_memory_bytes: float, context_len: int) -> NodeFit:
+def node_fit(
+    arch: Architecture,
+    weight_dtype: str,
+    cache_dtype: str,
+    n_nodes: int,
+    gpus_per_node: int,
+    gpu_memory_bytes: float,
+    context_len: int,
+) -> NodeFit:
     """Sequences of ``context_len`` tokens whose caches fit beside ``arch``'s weights on ``n_nodes`` nodes.
 
     memory = n_nodes x gpus_per_node x gpu_memory_bytes; weights = :func:`weight_bytes`; cache per

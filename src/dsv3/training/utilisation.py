@@ -34,8 +34,9 @@ def mfu(flops_per_token: float, tokens: float, gpu_hours: float, peak_flops_per_
     return mfu_of_total(total, gpu_hours, peak_flops_per_gpu)
 
 
-def convention_grid(work: dict[tuple[str, str], float], gpu_hours: dict[str, float],
-                    peaks: dict[str, float]) -> pd.DataFrame:
+def convention_grid(
+    work: dict[tuple[str, str], float], gpu_hours: dict[str, float], peaks: dict[str, float]
+) -> pd.DataFrame:
     """MFU under every combination of FLOPs convention, hours and peak, lowest first.
 
     ``work[(flops_label, hours_label)]`` is the total FLOPs, counted under ``flops_label``, of the
@@ -47,8 +48,16 @@ def convention_grid(work: dict[tuple[str, str], float], gpu_hours: dict[str, flo
             raise ValueError(f"work names hours {hours_label!r}, not in gpu_hours {list(gpu_hours)}")
         rate = achieved_flops_per_gpu(total, gpu_hours[hours_label])
         for peak_label, peak in peaks.items():
-            rows.append({"FLOPs": flops_label, "hours": hours_label, "peak": peak_label, "total FLOPs": total,
-                         "TFLOP/s per GPU": rate / 1e12, "MFU": rate / positive("peak", peak)})
+            rows.append(
+                {
+                    "FLOPs": flops_label,
+                    "hours": hours_label,
+                    "peak": peak_label,
+                    "total FLOPs": total,
+                    "TFLOP/s per GPU": rate / 1e12,
+                    "MFU": rate / positive("peak", peak),
+                }
+            )
     return pd.DataFrame(rows).sort_values("MFU", kind="stable").reset_index(drop=True)
 
 
