@@ -45,8 +45,14 @@ def test_two_rank_1f1b_timeline_worked_by_hand() -> None:
     res = pl.simulate(pl.one_f_one_b(2, 2), pl.Durations(f=1, b=2, w=0.5))
     got = {(r.rank, r.label): (r.start, r.end) for r in res.events.itertuples()}
     assert got == {
-        (0, "F0.0"): (0, 1), (0, "F0.1"): (1, 2), (0, "B0.0"): (4, 6), (0, "B0.1"): (7, 9),
-        (1, "F0.0"): (1, 2), (1, "B0.0"): (2, 4), (1, "F0.1"): (4, 5), (1, "B0.1"): (5, 7),
+        (0, "F0.0"): (0, 1),
+        (0, "F0.1"): (1, 2),
+        (0, "B0.0"): (4, 6),
+        (0, "B0.1"): (7, 9),
+        (1, "F0.0"): (1, 2),
+        (1, "B0.0"): (2, 4),
+        (1, "F0.1"): (4, 5),
+        (1, "B0.1"): (5, 7),
     }
     assert res.makespan == 9 == (2 + 2 - 1) * (1 + 2)
 
@@ -157,8 +163,14 @@ def test_dualpipe_figure5_rank0_order_by_hand() -> None:
     # step 6 one (B1, BI0) (h = 0 is even: zero bubble switches on after B1), step 7 three (W, BI0), step 8 one W.
     kinds = [op.kind for op in pl.dualpipe(8, 20).ops[0]]
     expect = (
-        ["F"] * 6 + ["F", "F"] + ["BI", "W", "F"] * 3 + ["FB", "FB"] * 3 + ["B", "FB"] * 3
-        + ["B", "BI"] + ["W", "BI"] * 3 + ["W"]
+        ["F"] * 6
+        + ["F", "F"]
+        + ["BI", "W", "F"] * 3
+        + ["FB", "FB"] * 3
+        + ["B", "FB"] * 3
+        + ["B", "BI"]
+        + ["W", "BI"] * 3
+        + ["W"]
     )
     assert kinds == expect
 
@@ -268,15 +280,24 @@ def test_bad_counts() -> None:
 
 
 def test_errors_are_value_errors() -> None:
-    for err in (pl.OddRanksError, pl.OddMicroBatchesError, pl.TooFewMicroBatchesError,
-                pl.NonPositiveDurationError, pl.OverlapTooLongError, pl.ScheduleDeadlockError):
+    for err in (
+        pl.OddRanksError,
+        pl.OddMicroBatchesError,
+        pl.TooFewMicroBatchesError,
+        pl.NonPositiveDurationError,
+        pl.OverlapTooLongError,
+        pl.ScheduleDeadlockError,
+    ):
         assert issubclass(err, ValueError)
 
 
 def test_contradictory_order_deadlocks() -> None:
     # one rank, one micro-batch, backward listed before its forward
     bad = pl.Schedule(
-        "bad", 1, ((0,),), (1,),
+        "bad",
+        1,
+        ((0,),),
+        (1,),
         ((pl.Op("B", (pl.Part("B", 0, 0, 0),)), pl.Op("F", (pl.Part("F", 0, 0, 0),))),),
     )
     with pytest.raises(pl.ScheduleDeadlockError, match="no rank can proceed"):

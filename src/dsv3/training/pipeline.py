@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from numbers import Real
@@ -122,7 +123,8 @@ class Durations:
 
     def of(self, kind: str) -> float:
         """Duration of an operation kind (one of ``OP_KINDS``)."""
-        return {"F": self.f, "B": self.b, "BI": self.b - self.w, "W": self.w, "FB": self.fb}[kind]
+        fb = self.fb if self.fb is not None else self.f + self.b
+        return {"F": self.f, "B": self.b, "BI": self.b - self.w, "W": self.w, "FB": fb}[kind]
 
 
 def _positive_duration(name: str, value: object) -> None:
@@ -287,7 +289,13 @@ class _RankBuilder:
     follows it at once), and the receives queued since then must arrive before the next op starts.
     """
 
-    def __init__(self, rank: int, where: dict[int, tuple[int, int]], rank_of, num_stages: dict[int, int]) -> None:
+    def __init__(
+        self,
+        rank: int,
+        where: dict[int, tuple[int, int]],
+        rank_of: Callable[[int, int], int],
+        num_stages: dict[int, int],
+    ) -> None:
         self.rank, self.where, self.rank_of, self.num_stages = rank, where, rank_of, num_stages
         self.counters = {name: {ph: 0 for ph in where} for name in ("f", "b", "recv_f", "recv_b", "send_f", "send_b")}
         self.w_queue: deque[Part] = deque()
@@ -450,9 +458,7 @@ def check_dualpipe_args(num_ranks: int, num_micro_batches: int) -> tuple[int, in
     if m % 2:
         raise OddMicroBatchesError(f"DualPipe needs an even number of micro-batches, got {m}")
     if m < 2 * pp:
-        raise TooFewMicroBatchesError(
-            f"DualPipe's step() needs at least 2 * PP = {2 * pp} micro-batches, got {m}"
-        )
+        raise TooFewMicroBatchesError(f"DualPipe's step() needs at least 2 * PP = {2 * pp} micro-batches, got {m}")
     return pp, m
 
 
@@ -518,7 +524,7 @@ def table2_bubble(method: str, pp: int, d: Durations) -> float:
     if method in ("ZB-H1", "ZB1P"):
         return (pp - 1) * (d.f + d.b - 2 * d.w)
     if method in ("DualPipe", "DualPipeV"):
-        return (pp / 2 - 1) * (d.fb + d.b - 3 * d.w)
+        return (pp / 2 - 1) * (d.of("FB") + d.b - 3 * d.w)
     raise PipelineError(f"unknown method {method!r}; expected one of {sorted(TABLE2_METHODS) + ['ZB1P']}")
 
 
@@ -569,7 +575,12 @@ def _compile(schedule: Schedule) -> _Compiled:
     for n, (r, i) in enumerate(ids):
         op = schedule.ops[r][i]
         for part in op.parts:
-            key = ("F" if part.kind == "F" else "W" if part.kind == "W" else "G", part.pipe, part.stage, part.micro_batch)
+            key = (
+                "F" if part.kind == "F" else "W" if part.kind == "W" else "G",
+                part.pipe,
+                part.stage,
+                part.micro_batch,
+            )
             if key in producer:
                 raise ScheduleDeadlockError(f"{schedule.name}: {key} is computed twice")
             producer[key] = n
@@ -703,9 +714,7 @@ def simulate(schedule: Schedule, durations: Durations) -> Result:
         for pt in op.parts:
             part_rows.append((r, i, pt.kind, pt.pipe, pt.stage, pt.micro_batch, float(start[n]), float(end[n])))
     events = pd.DataFrame(rows, columns=["rank", "index", "kind", "start", "end", "label"])
-    parts = pd.DataFrame(
-        part_rows, columns=["rank", "index", "kind", "pipe", "stage", "micro_batch", "start", "end"]
-    )
+    parts = pd.DataFrame(part_rows, columns=["rank", "index", "kind", "pipe", "stage", "micro_batch", "start", "end"])
     makespan = float(events["end"].max())
     ranks = []
     for r in range(schedule.num_ranks):
@@ -718,8 +727,13 @@ def simulate(schedule: Schedule, durations: Durations) -> Result:
             held -= sum(pt.kind in ("B", "BI") for pt in op.parts)
             held_w -= sum(pt.kind in ("B", "W") for pt in op.parts)
         ranks.append(
-            {"rank": r, "busy": busy, "idle": makespan - busy, "peak_activations": peak,
-             "peak_activations_until_w": peak_w}
+            {
+                "rank": r,
+                "busy": busy,
+                "idle": makespan - busy,
+                "peak_activations": peak,
+                "peak_activations_until_w": peak_w,
+            }
             | {k: sum(op.kind == k for op in schedule.ops[r]) for k in OP_KINDS}
         )
     return Result(schedule, durations, events, pd.DataFrame(ranks), parts)
