@@ -369,3 +369,18 @@ def test_dualpipe_keeps_the_codes_send_and_receive_points() -> None:
     # (lines 387-391), whose own output leaves with B1's gradient after the B1.
     assert ops3[7].sends == () and ops3[8].sends == (("F", 1, 4, 3),)
     assert ops3[9].kind == "B" and ops3[9].sends == (("F", 0, 3, 4), ("G", 1, 4, 0))
+
+
+def test_chapter_comparisons() -> None:
+    # op_counts: every DualPipe rank computes m forwards (alone or in a pair) and m backwards.
+    counts = pl.op_counts(pl.dualpipe(8, 20))
+    assert list(counts["rank"]) == list(range(8))
+    assert ((counts["F"] + counts["FB"]) == 20).all() and ((counts["B"] + counts["BI"] + counts["FB"]) == 20).all()
+    # table2_comparison at F:B:W = 1:2:1, F&B = 2.5: Table 2's bubbles 7 x 3 = 21, 7 x 1 = 7, 3 x 1.5 = 4.5 (x2)
+    table = pl.table2_comparison(8, 20, pl.Durations(f=1, b=2, w=1, fb=2.5))
+    assert list(table["bubble_formula"]) == [21, 7, 4.5, 4.5]
+    assert list(table["devices"]) == [8, 8, 8, 4] and list(table["stages_per_device"]) == [1, 1, 2, 2]
+    # formula_gap: blank where W >= B; zero at F:B:W = 1:2:1, where Table 2's DualPipe formula holds (tested above)
+    gap = pl.formula_gap("DualPipe", 8, 20, np.array([1.0, 2.0]), np.array([1.0, 2.0]))
+    assert np.isnan(gap[0, 0]) and np.isnan(gap[1, 0]) and np.isnan(gap[1, 1])
+    assert abs(gap[0, 1]) < 1e-9

@@ -549,6 +549,66 @@ def step_tokens_per_gpu_second(tokens_per_step: float, step_seconds: float, num_
 
 
 # ----------------------------------------------------------------------------------------------------------------
+# Comparisons used by the chapter
+
+
+def op_counts(schedule: Schedule) -> pd.DataFrame:
+    """Operations of each kind on each rank (one row per rank, one column per kind of ``OP_KINDS``)."""
+    return pd.DataFrame(
+        [{"rank": r} | {k: sum(op.kind == k for op in ops) for k in OP_KINDS} for r, ops in enumerate(schedule.ops)]
+    )
+
+
+def table2_comparison(pp: int, num_micro_batches: int, durations: Durations) -> pd.DataFrame:
+    """V3 Table 2 beside the simulator for 1F1B, ZB-H1, DualPipe (PP ranks) and DualPipeV (PP/2 devices).
+
+    One row per schedule: formula bubble and simulated bubble (largest idle time), Table 2's activation column and
+    the simulated peak, and stages per device (Table 2's parameter column). Chapter: ``chapters/dualpipe.md``.
+    """
+    rows = []
+    for name, make, devices in [
+        ("1F1B", one_f_one_b, pp),
+        ("ZB-H1", zb_h1, pp),
+        ("DualPipe", dualpipe, pp),
+        ("DualPipeV", dualpipev, pp // 2),
+    ]:
+        res = simulate(make(devices, num_micro_batches), durations)
+        rows.append(
+            {
+                "schedule": name,
+                "table2_name": TABLE2_METHODS[name],
+                "pp": pp,
+                "micro_batches": num_micro_batches,
+                "devices": devices,
+                "bubble_formula": table2_bubble(name, pp, durations),
+                "bubble_simulated": res.bubble,
+                "activations_formula": table2_activation(name, pp),
+                "activations_simulated": int(res.ranks["peak_activations"].max()),
+                "stages_per_device": res.schedule.stages_per_rank,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def formula_gap(
+    method: str, pp: int, num_micro_batches: int, b_values: np.ndarray, w_values: np.ndarray, f: float = 1.0
+) -> np.ndarray:
+    """Simulated bubble minus V3 Table 2's formula over a grid of B (columns) and W (rows), NaN where W >= B.
+
+    ``method`` is ``ZB-H1`` or ``DualPipe``; F&B = F + B (no overlap gain, which the formula's F&B term tracks
+    exactly when F&B >= B). One vectorised replay of the whole grid.
+    """
+    make = {"ZB-H1": zb_h1, "DualPipe": dualpipe}[method]
+    cells = [(i, j) for i, w in enumerate(w_values) for j, b in enumerate(b_values) if w < b]
+    grid = [Durations(f=f, b=float(b_values[j]), w=float(w_values[i])) for i, j in cells]
+    sim = sweep_bubble(make(pp, num_micro_batches), grid)
+    out = np.full((len(w_values), len(b_values)), np.nan)
+    for (i, j), x, d in zip(cells, sim, grid, strict=True):
+        out[i, j] = x - table2_bubble(method, pp, d)
+    return out
+
+
+# ----------------------------------------------------------------------------------------------------------------
 # Replay
 
 
