@@ -384,3 +384,23 @@ def test_chapter_comparisons() -> None:
     gap = pl.formula_gap("DualPipe", 8, 20, np.array([1.0, 2.0]), np.array([1.0, 2.0]))
     assert np.isnan(gap[0, 0]) and np.isnan(gap[1, 0]) and np.isnan(gap[1, 1])
     assert abs(gap[0, 1]) < 1e-9
+
+
+def test_two_rank_dualpipe_timeline_worked_by_hand() -> None:
+    # PP = 2, m = 4 (two per direction), F = 1, B = 2, W = 1, F&B = 2.5. Both ranks are middle ranks (h = 0, n = 1),
+    # so step() runs: step 2 (F0, F1); step 4 once, split (F0, B1) then F&B(F1, B0); step 6 (B1, BI0); step 8 W.
+    # Rank 0 (rank 1 is its mirror image):
+    #   F0 mb0 [0, 1]; F1 mb0 [1, 2] waits for rank 1's F0 mb0 (ends at 1);
+    #   F0 mb1 [2, 3], its send held (send=False) until after B1;
+    #   B1 mb0 (last stage of pipe 1: the loss is local) [3, 5]; F0 mb1's output and B1's gradient leave at 5;
+    #   F&B(F1 mb1, B0 mb0) waits for rank 1's F0 mb1 and B1 gradient, both sent at 5: [5, 7.5];
+    #   B1 mb1 [7.5, 9.5]; BI0 mb1 waits for rank 1's gradient (9.5): [9.5, 10.5]; W [10.5, 11.5].
+    # Busy 3 F + 2 B + F&B + BI + W = 3 + 4 + 2.5 + 1 + 1 = 11.5 = makespan: no bubble, as (PP/2 - 1)(...) = 0 says.
+    res = pl.simulate(pl.dualpipe(2, 4), pl.Durations(f=1, b=2, w=1, fb=2.5))
+    for rank in (0, 1):
+        ev = res.events[res.events["rank"] == rank].sort_values("index")
+        assert list(ev["kind"]) == ["F", "F", "F", "B", "FB", "B", "BI", "W"]
+        assert list(zip(ev["start"], ev["end"])) == [
+            (0, 1), (1, 2), (2, 3), (3, 5), (5, 7.5), (7.5, 9.5), (9.5, 10.5), (10.5, 11.5)
+        ]  # fmt: skip
+    assert res.makespan == 11.5 and res.bubble == 0
