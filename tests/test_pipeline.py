@@ -309,10 +309,12 @@ def test_contradictory_order_deadlocks() -> None:
 
 
 def test_pp16_with_64_micro_batches_is_fast() -> None:
+    # CPU time, not wall time: the machine is shared, and the brief asks for "well under a second".
+    pl._compile.cache_clear()
     schedule = pl.dualpipe(16, 64)
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     res = pl.simulate(schedule, pl.Durations(f=1, b=2, w=1, fb=2.5))
-    assert time.perf_counter() - t0 < 1.0
+    assert time.process_time() - t0 < 1.0
     assert isinstance(res.events, pd.DataFrame) and len(res.events) == sum(len(o) for o in schedule.ops)
 
 
