@@ -46,7 +46,7 @@ EXPECTED: dict[str, float] = {
     "claims.v3_math_code_ratio_enhanced": 1,
     "claims.v3_mtp_tps_speedup": 1.8,
     "claims.v3_nonreasoning_by_v25": 1,
-    "claims.v3_pipeline_parallel": 16,
+    "v3.parallel.pp": 16,
     "claims.v3_post_training_sft_rl": 1,
     "claims.v3_r1_distillation": 1,
     "claims.v3_reasoning_domains": 3,
