@@ -15,8 +15,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dsv3 import benchmarks as bm
-from dsv3.data import DataError, read_table
+from dsv3.evals import scores as bm
+
+from dsv3.inputs import scores as scores_data
+from dsv3.inputs.schema import DataError, read_table
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "v3_tables.md"
@@ -106,7 +108,7 @@ def paper() -> tuple[dict, dict]:
 
 @pytest.fixture(scope="module")
 def scores() -> pd.DataFrame:
-    return bm.load_scores()
+    return scores_data.load_scores()
 
 
 # --- the data is the paper, cell by cell ---------------------------------------------------------
@@ -117,7 +119,7 @@ def test_every_score_cell_matches_the_paper(paper, scores) -> None:
 
 
 def test_every_parameter_cell_matches_the_paper(paper) -> None:
-    assert differences(paper[1], data_params(bm.load_models())) == []
+    assert differences(paper[1], data_params(scores_data.load_models())) == []
 
 
 def test_row_and_column_counts(paper, scores) -> None:
@@ -174,7 +176,7 @@ def test_an_edited_data_file_fails(paper, tmp_path) -> None:
     path.write_text(text.replace("Table 7,Open-ended,AlpacaEval 2.0,length-controlled win rate,,DeepSeek-V3,DeepSeek-V3,70.0,",
                                  "Table 7,Open-ended,AlpacaEval 2.0,length-controlled win rate,,DeepSeek-V3,DeepSeek-V3,70.1,"),
                     encoding="utf-8")
-    assert differences(paper[0], data_cells(bm.load_scores(path))) == [
+    assert differences(paper[0], data_cells(scores_data.load_scores(path))) == [
         "('Table 7', 'DeepSeek-V3', 'AlpacaEval 2.0'): paper ('70.0', True, '', '-'), data ('70.1', True, '', '-')"
     ]
 
@@ -393,34 +395,34 @@ def test_format_score() -> None:
 
 # --- malformed files are named precisely ---------------------------------------------------------
 
-HEADER = "table,category,benchmark,metric,shots,model,model_printed,value,bold_in_paper,source\n"
+HEADER = "model_id,table,category,benchmark,metric,shots,model,model_printed,value,bold_in_paper,source\n"
 
 
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ("Table 6,Code,SWE,Resolved,,M,M,abc,no,src\n", r"s.csv, row 1 \(line 3\), column 'value': 'abc' is not a number"),
-        ("Table 6,Code,SWE,Resolved,,M,M,1.0,bold,src\n", r"s.csv, row 1 \(line 3\), column 'bold_in_paper': 'bold' is not one of"),
-        ("Table 9,Code,SWE,Resolved,,M,M,1.0,no,src\n", r"s.csv, row 1 \(line 3\), column 'table': 'Table 9' is not one of"),
-        ("Table 6,Code,SWE,Resolved,,M,M,1.0,no,\n", r"s.csv, row 1 \(line 3\), column 'source': value is missing"),
-        ("Table 6,Code,SWE,Resolved,,M,M,,yes,src\n", r"s.csv, row 1, column 'bold_in_paper': a missing value cannot be bold"),
-        ("Table 6,Code,SWE,Resolved,,M,M,1,no,src\nTable 6,Code,SWE,Resolved,,M,M,2,no,src\n", r"s.csv, row 2: duplicate"),
+        ("m,Table 6,Code,SWE,Resolved,,M,M,abc,no,src\n", r"s.csv, row 1 \(line 3\), column 'value': 'abc' is not a number"),
+        ("m,Table 6,Code,SWE,Resolved,,M,M,1.0,bold,src\n", r"s.csv, row 1 \(line 3\), column 'bold_in_paper': 'bold' is not one of"),
+        ("m,Table 9,Code,SWE,Resolved,,M,M,1.0,no,src\n", r"s.csv, row 1 \(line 3\), column 'table': 'Table 9' is not one of"),
+        ("m,Table 6,Code,SWE,Resolved,,M,M,1.0,no,\n", r"s.csv, row 1 \(line 3\), column 'source': value is missing"),
+        ("m,Table 6,Code,SWE,Resolved,,M,M,,yes,src\n", r"s.csv, row 1, column 'bold_in_paper': a missing value cannot be bold"),
+        ("m,Table 6,Code,SWE,Resolved,,M,M,1,no,src\nm,Table 6,Code,SWE,Resolved,,M,M,2,no,src\n", r"s.csv, row 2: duplicate"),
     ],
 )
 def test_malformed_score_rows_are_named(write_csv, body: str, message: str) -> None:
     path = write_csv("s.csv", "# comment\n" + HEADER + body)
     with pytest.raises(DataError, match=message):
-        bm.load_scores(path)
+        scores_data.load_scores(path)
 
 
 def test_malformed_model_rows_are_named(write_csv) -> None:
-    text = "table,model,model_printed,architecture,activated_params_b,total_params_b,source\nTable 3,M,M,MoE,-37,671,src\n"
+    text = "model_id,table,model,model_printed,architecture,activated_params_b,total_params_b,source\nm,Table 3,M,M,MoE,-37,671,src\n"
     with pytest.raises(DataError, match=r"m.csv, row 1 \(line 2\), column 'activated_params_b': '-37' must be positive"):
-        bm.load_models(write_csv("m.csv", text))
+        scores_data.load_models(write_csv("m.csv", text))
 
 
 def test_the_shipped_files_load_through_their_schemas(tmp_path) -> None:
-    for name, schema in (("benchmark_scores.csv", bm.SCORES), ("benchmark_models.csv", bm.MODELS)):
+    for name, schema in (("benchmark_scores.csv", scores_data.SCORES), ("benchmark_models.csv", scores_data.MODELS)):
         copy = tmp_path / name
         shutil.copy(ROOT / "data" / name, copy)
         table = read_table(copy, schema)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from dsv3.__main__ import main
+from dsv3.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 V3 = ROOT / "data" / "models" / "deepseek-v3.json"

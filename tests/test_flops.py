@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from dsv3.data import fact, training_run
-from dsv3.flops import mean_context, six_n, training_flops_per_token
-from dsv3.models import load_model
-from dsv3.params import count_params
-from dsv3.utilisation import achieved_flops_per_gpu, mfu
+from dsv3.inputs.facts import fact
+from dsv3.inputs.hardware import gpu
+from dsv3.inputs.runs import training_run
+from dsv3.arch.flops import mean_context, six_n, training_flops_per_token
+from dsv3.inputs.models import load_model
+from dsv3.arch.params import count_params
+from dsv3.training.utilisation import achieved_flops_per_gpu, mfu
 
 
 @pytest.mark.parametrize(("model", "fact_id"), [("DeepSeek-V3", "flops.v3.train_per_token_4k"),
@@ -41,7 +43,7 @@ def test_llama_405b_utilisation_is_below_metas_reported_range() -> None:
     # 3.8e25 FLOPs (Llama 3 paper Section 1) over 30.84M GPU-h (model card) at 989.4 TFLOP/s BF16
     # is ~35%: below the 38-43% of Table 4, because the card's hours cover all of training.
     run = training_run("Llama 3.1 405B", "all training")
-    peak = fact("hw.h800.bf16_dense_flops").value
+    peak = gpu("H800").bf16_dense_flops
     u = achieved_flops_per_gpu(fact("llama31_405b.training_flops").value, run.gpu_hours) / peak
     assert 0.30 < u < fact("llama31_405b.mfu_low").value
     # 6ND (6 x 405B x 15.6T = 3.79e25) "matches 3.8 x 10^25": Meta counted 6N with N = 405B.
@@ -53,8 +55,8 @@ def test_v3_mfu_at_the_isca_flops() -> None:
     # TFLOP/s per GPU: ~39% of the dense BF16 peak (989.4) and ~19.5% of dense FP8 (1978.9).
     per_token, tokens, hours = fact("flops.v3.train_per_token_4k").value, 14.8e12, 2_664_000
     assert round(achieved_flops_per_gpu(per_token * tokens, hours) / 1e12) == 386
-    assert round(mfu(per_token, tokens, hours, fact("hw.h800.bf16_dense_flops").value), 2) == 0.39
-    assert round(mfu(per_token, tokens, hours, fact("hw.h800.fp8_dense_flops").value), 3) == 0.195
+    assert round(mfu(per_token, tokens, hours, gpu("H800").bf16_dense_flops), 2) == 0.39
+    assert round(mfu(per_token, tokens, hours, gpu("H800").fp8_dense_flops), 3) == 0.195
 
 
 def test_mfu_bad_input() -> None:
@@ -65,9 +67,9 @@ def test_mfu_bad_input() -> None:
 
 
 def test_convention_grid() -> None:
-    from dsv3.utilisation import convention_grid
+    from dsv3.training.utilisation import convention_grid
 
-    peaks = {"FP8": fact("hw.h800.fp8_dense_flops").value, "BF16": fact("hw.h800.bf16_dense_flops").value}
+    peaks = {"FP8": gpu("H800").fp8_dense_flops, "BF16": gpu("H800").bf16_dense_flops}
     grid = convention_grid({("6N", "pre"): 3e24, ("attn", "pre"): 3.7e24}, {"pre": 2.664e6}, peaks)
     assert list(grid["MFU"]) == sorted(grid["MFU"])
     by = grid.set_index(["FLOPs", "peak"])["MFU"]
@@ -77,7 +79,7 @@ def test_convention_grid() -> None:
 
 
 def test_crossover_with_a_dense_model() -> None:
-    from dsv3.flops import crossover_seq_len
+    from dsv3.arch.flops import crossover_seq_len
 
     v3, qwen = load_model("DeepSeek-V3"), load_model("Qwen2.5-72B")
     t = crossover_seq_len(v3, qwen)
@@ -89,7 +91,7 @@ def test_crossover_with_a_dense_model() -> None:
 
 
 def test_v3_training_segments_follow_section_4_3() -> None:
-    from dsv3.utilisation import v3_training_segments
+    from dsv3.inputs.runs import v3_training_segments
 
     # Section 4.3: two phases of 1000 steps, 1920 x 32K then 480 x 128K: 62.9B tokens each.
     segs = v3_training_segments()["all stages"]

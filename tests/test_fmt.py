@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from dsv3 import fmt
+from dsv3.book import fmt
 
 
 def test_formats() -> None:

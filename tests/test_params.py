@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from dsv3.config import parse_config
-from dsv3.data import fact
-from dsv3.models import check_published, load_model, published_params, read_published
-from dsv3.params import CONVENTIONS, count_params, fp8_scale_elements, mtp_params, mtp_unique
+from dsv3.inputs.hf_config import parse_config
+from dsv3.inputs.facts import fact
+from dsv3.claims.published_params import check_published, published_params
+from dsv3.inputs.models import load_model, read_published
+from dsv3.arch.params import CONVENTIONS, count_params, mtp_params, mtp_unique
+from dsv3.arch.tensors import fp8_scale_elements
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "hf-configs"
@@ -141,10 +143,11 @@ def test_v3_reconciliation_rows() -> None:
     # DeepSeek's figures for V3 (report Abstract: 671B, 37B; README_WEIGHTS.md: 671B, 0.9B, 36.7B,
     # 11.5B, 2.4B; README: 685B, 14B) all follow from the config except "36.7B" (no whole-matrix
     # convention gives it) and the "14B" MTP size (685B - 671B; the stored module is 13.46B).
-    from dsv3.reconcile import v3_parameter_reconciliation
+    from dsv3.claims.reconcile import v3_parameter_reconciliation
 
-    table = v3_parameter_reconciliation(load_model("DeepSeek-V3")).set_index("published")
-    assert not table.loc[36.7e9, "agrees"]
-    assert not table.loc[14e9, "agrees"]
-    assert table.drop(index=[36.7e9, 14e9])["agrees"].all()
+    table = v3_parameter_reconciliation(load_model("DeepSeek-V3"))
+    follows = table["follows?"] == "✓"
+    assert not follows["params.v3.readme_activated"]
+    assert not follows["params.v3.hf_mtp"]
+    assert follows.drop(index=["params.v3.readme_activated", "params.v3.hf_mtp"]).all()
     assert len(table) == 9

@@ -11,17 +11,22 @@ import math
 
 import pytest
 
-from dsv3 import prices
-from dsv3.data import DataError, fact
+from dsv3.serving import prices
+
+from dsv3.evals import frontier
+
+from dsv3.inputs import prices as price_data
+from dsv3.inputs.facts import fact
+from dsv3.inputs.schema import DataError
 
 
 @pytest.fixture(scope="module")
 def table():
-    return prices.load_prices()
+    return price_data.load_prices()
 
 
 def _row(table, name):
-    return prices.price(name, table)
+    return price_data.price(name, table)
 
 
 def test_published_prices_are_in_the_data(table) -> None:
@@ -67,9 +72,10 @@ def test_every_row_has_dates_and_a_source(table) -> None:
 
 
 def test_benchmarked_models_exist_in_table_6(table) -> None:
-    from dsv3 import benchmarks
+    from dsv3.evals import scores as benchmarks
+    from dsv3.inputs import scores as scores_data
 
-    chat = set(benchmarks.models_of(benchmarks.load_scores(), "Table 6"))
+    chat = set(benchmarks.models_of(scores_data.load_scores(), "Table 6"))
     named = set(table["benchmarked_as"]) - {""}
     assert named == {"DeepSeek-V3", "GPT-4o-0513", "Claude-3.5-Sonnet-1022"}
     assert named <= chat
@@ -96,7 +102,7 @@ def test_bill_of_deepseeks_day_at_r1_prices() -> None:
     assert day.total == sum(day)
     assert day.output > day.cache_miss > day.cache_hit
     # The same day on the R1 row of the price table, through workload_costs.
-    r1 = prices.load_prices().query("name == 'DeepSeek-R1'")
+    r1 = price_data.load_prices().query("name == 'DeepSeek-R1'")
     assert prices.workload_costs(r1, input_tokens=608e9, output_tokens=168e9,
                                  cache_hit_rate=342 / 608).iloc[0] == pytest.approx(day.total)
 
@@ -112,16 +118,16 @@ def test_a_model_without_a_cache_price_bills_hits_as_misses() -> None:
 
 
 def test_pareto_front() -> None:
-    assert prices.pareto_front([1, 2, 3], [10, 20, 30]) == [True, True, True]
-    assert prices.pareto_front([1, 2, 3], [30, 20, 10]) == [True, False, False]
-    assert prices.pareto_front([1, 1, 2], [5, 5, 6]) == [True, True, True]
-    assert prices.pareto_front([1, 1], [5, 4]) == [True, False]
+    assert frontier.pareto_front([1, 2, 3], [10, 20, 30]) == [True, True, True]
+    assert frontier.pareto_front([1, 2, 3], [30, 20, 10]) == [True, False, False]
+    assert frontier.pareto_front([1, 1, 2], [5, 5, 6]) == [True, True, True]
+    assert frontier.pareto_front([1, 1], [5, 4]) == [True, False]
     with pytest.raises(ValueError, match="differ in length"):
-        prices.pareto_front([1, 2], [1])
+        frontier.pareto_front([1, 2], [1])
     with pytest.raises(ValueError, match="^costs must"):
-        prices.pareto_front([0, 2], [1, 2])
+        frontier.pareto_front([0, 2], [1, 2])
     with pytest.raises(ValueError, match="^scores must"):
-        prices.pareto_front([1, 2], [1, math.nan])
+        frontier.pareto_front([1, 2], [1, math.nan])
 
 
 @pytest.mark.parametrize(
@@ -147,23 +153,23 @@ def test_bad_input_names_the_argument(call, name) -> None:
 
 def test_unknown_price_row(table) -> None:
     with pytest.raises(KeyError, match="GPT-5"):
-        prices.price("GPT-5", table)
+        price_data.price("GPT-5", table)
 
 
-HEADER = "name,price_name,benchmarked_as,input_cache_hit,input_cache_miss,input_cache_write,output,dates,evidence,source\n"
+HEADER = "model_id,name,price_name,benchmarked_as,input_cache_hit,input_cache_miss,input_cache_write,output,dates,evidence,source\n"
 
 
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ("A,a,,0.07,-0.27,,1.10,2025,primary,src\n", r"p.csv, row 1 \(line 3\), column 'input_cache_miss': '-0.27' must be positive"),
-        ("A,a,,0.07,0.27,,$1.10,2025,primary,src\n", r"p.csv, row 1 \(line 3\), column 'output': '\$1.10' is not a number"),
-        ("A,a,,0.07,0.27,,1.10,2025,rumour,src\n", r"p.csv, row 1 \(line 3\), column 'evidence': 'rumour' is not one of"),
-        ("A,a,,0.07,0.27,,1.10,,primary,src\n", r"p.csv, row 1 \(line 3\), column 'dates': value is missing"),
-        ("A,a,,0.30,0.27,,1.10,2025,primary,src\n", r"p.csv, row 1, column 'input_cache_hit': more than the cache-miss price"),
-        ("A,a,,0.07,0.27,,1.10,2025,primary,src\nA,b,,0.07,0.27,,1.10,2025,primary,src\n", r"p.csv, row 2, column 'name': duplicate"),
+        ("m,A,a,,0.07,-0.27,,1.10,2025,primary,src\n", r"p.csv, row 1 \(line 3\), column 'input_cache_miss': '-0.27' must be positive"),
+        ("m,A,a,,0.07,0.27,,$1.10,2025,primary,src\n", r"p.csv, row 1 \(line 3\), column 'output': '\$1.10' is not a number"),
+        ("m,A,a,,0.07,0.27,,1.10,2025,rumour,src\n", r"p.csv, row 1 \(line 3\), column 'evidence': 'rumour' is not one of"),
+        ("m,A,a,,0.07,0.27,,1.10,,primary,src\n", r"p.csv, row 1 \(line 3\), column 'dates': value is missing"),
+        ("m,A,a,,0.30,0.27,,1.10,2025,primary,src\n", r"p.csv, row 1, column 'input_cache_hit': more than the cache-miss price"),
+        ("m,A,a,,0.07,0.27,,1.10,2025,primary,src\nm,A,b,,0.07,0.27,,1.10,2025,primary,src\n", r"p.csv, row 2, column 'name': duplicate"),
     ],
 )
 def test_malformed_price_rows_are_named(write_csv, body: str, message: str) -> None:
     with pytest.raises(DataError, match=message):
-        prices.load_prices(write_csv("p.csv", "# comment\n" + HEADER + body))
+        price_data.load_prices(write_csv("p.csv", "# comment\n" + HEADER + body))

@@ -10,9 +10,9 @@ import math
 
 import pytest
 
-from dsv3 import serving
-from dsv3.data import fact
-from dsv3.prices import bill
+from dsv3.serving import economics as serving
+from dsv3.inputs.facts import fact
+from dsv3.serving.prices import bill
 
 R1 = {"hit_price": 0.14, "miss_price": 0.55, "output_price": 2.19}  # "R1 Pricing: $0.14/M ... $0.55/M ... $2.19/M"
 

@@ -7,7 +7,7 @@ GPUs on average at an assumed $2 per GPU-hour ("$87,072" a day); 608B input toke
 hits), 168B output tokens; "$562,027" a day if every token were billed at R1 prices, "a cost
 profit margin of 545%". Units: US dollars, tokens as plain counts, prices per 1M tokens.
 
-The revenue of a token volume is :func:`dsv3.prices.bill` (the one billing formula).
+The revenue of a token volume is :func:`dsv3.serving.prices.bill` (the one billing formula).
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ from __future__ import annotations
 from itertools import product
 
 from dsv3.checks import non_negative, positive
-from dsv3.cost import HOURS_PER_DAY, SECONDS_PER_HOUR, rental_cost_usd
-from dsv3.prices import MILLION, bill
+from dsv3.serving.prices import bill
+from dsv3.training.cost import rental_cost_usd
+from dsv3.units import HOURS_PER_DAY, MILLION, SECONDS_PER_HOUR
 
 
 def daily_cost_usd(avg_nodes: float, gpus_per_node: float, usd_per_gpu_hour: float,
@@ -31,7 +32,7 @@ def daily_cost_usd(avg_nodes: float, gpus_per_node: float, usd_per_gpu_hour: flo
 
 def revenue_range(input_tokens: float, cache_hit_tokens: float, output_tokens: float, *,
                   rounding: float, hit_price: float, miss_price: float, output_price: float) -> tuple[float, float]:
-    """Lowest and highest revenue (:func:`dsv3.prices.bill`) over token counts that print as the given ones.
+    """Lowest and highest revenue (:func:`dsv3.serving.prices.bill`) over token counts that print as the given ones.
 
     Each count is known to within ``rounding`` / 2 (the disclosure prints whole billions, so
     ``rounding`` = 1e9). Revenue is linear in the three counts, so the extremes are at the corners.
@@ -49,7 +50,7 @@ def revenue_range(input_tokens: float, cache_hit_tokens: float, output_tokens: f
 
 def implied_output_tokens(revenue: float, input_tokens: float, cache_hit_tokens: float, *,
                           hit_price: float, miss_price: float, output_price: float) -> float:
-    """Output tokens that make the :func:`dsv3.prices.bill` total equal ``revenue``, the input counts held fixed."""
+    """Output tokens that make the :func:`dsv3.serving.prices.bill` total equal ``revenue``, the input counts held fixed."""
     input_revenue = bill(input_tokens, cache_hit_tokens, 0.0, hit_price=hit_price,
                          miss_price=miss_price, output_price=output_price).total
     return (non_negative("revenue", revenue) - input_revenue) * MILLION / positive("output_price", output_price)

@@ -14,8 +14,8 @@ Convention (the one DeepSeek's ISCA '25 paper uses for its Table 2, "training co
 from __future__ import annotations
 
 from dsv3.checks import positive
-from dsv3.config import MLA, Architecture
-from dsv3.params import ParamCount, count_params, mtp_params
+from dsv3.arch.params import ParamCount, count_params, mtp_params
+from dsv3.arch.spec import MLA, Architecture
 
 TRAINING_MULTIPLIER = 3.0  # backward ~ 2 x forward (gradients for activations and for weights)
 

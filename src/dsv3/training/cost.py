@@ -7,16 +7,10 @@ its Section 1 ("180K H800 GPU hours per trillion tokens, i.e., 3.7 days on our c
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import pandas as pd
 
-from dsv3.checks import positive
-
-if TYPE_CHECKING:
-    import pandas as pd
-
-HOURS_PER_DAY = 24.0
-SECONDS_PER_HOUR = 3600.0
-TRILLION = 1e12
+from dsv3.checks import positive, positive_int
+from dsv3.units import HOURS_PER_DAY, SECONDS_PER_HOUR, TRILLION
 
 
 def rental_cost_usd(gpu_hours: float, usd_per_gpu_hour: float) -> float:
@@ -63,10 +57,9 @@ def saving(new: float, old: float) -> float:
 def stage_costs(runs: pd.DataFrame, model: str, usd_per_gpu_hour: float) -> pd.DataFrame:
     """One row per training stage of ``model`` with its GPU-hours and rental cost, plus a total row.
 
-    This is V3 report Table 1 when ``runs`` is ``dsv3.data.training_runs()``, ``model`` is
+    This is V3 report Table 1 when ``runs`` is ``dsv3.inputs.runs.training_runs()``, ``model`` is
     ``"DeepSeek-V3"`` and the price is $2 per GPU-hour.
     """
-    import pandas as pd
 
     stages = runs[runs["model"] == model]
     if stages.empty:
@@ -79,3 +72,14 @@ def stage_costs(runs: pd.DataFrame, model: str, usd_per_gpu_hour: float) -> pd.D
     )
     table["usd"] = [rental_cost_usd(h, usd_per_gpu_hour) for h in table["gpu_hours"]]
     return table
+
+
+def phase_tokens(steps: int, sequences_per_step: int, seq_len: int) -> float:
+    """Tokens of a training phase: steps x sequences per step x sequence length.
+
+    V3 report Section 4.3: 1,000 steps x 1,920 sequences x 32,768 tokens = 62.9B tokens for the
+    32K phase (and 1,000 x 480 x 131,072 for the 128K phase). Used by the training-cost, FLOPs,
+    YaRN and training-run chapters.
+    """
+    return float(positive_int("steps", steps) * positive_int("sequences_per_step", sequences_per_step)
+                 * positive_int("seq_len", seq_len))

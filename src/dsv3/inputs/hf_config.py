@@ -1,4 +1,4 @@
-"""Parse a published Hugging Face ``config.json`` into a typed architecture.
+"""Parse a published Hugging Face ``config.json`` into a typed :class:`~dsv3.arch.spec.Architecture`.
 
 Supported families (``model_type`` and ``architectures[0]``):
 
@@ -9,19 +9,20 @@ Supported families (``model_type`` and ``architectures[0]``):
 - MoE ``mixtral``, ``qwen2_moe``, ``qwen3_moe``.
 
 Anything else, or a field that is missing, not a positive integer, or inconsistent with the
-others, raises :class:`ConfigError` (a ``ValueError``) that names the field.
+others, raises :class:`~dsv3.checks.ConfigError` (a ``ValueError``) that names the field. This is
+the only code that opens a config file; the records it builds validate themselves as well.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, cast
 
-Family = Literal[
-    "deepseek_v2", "deepseek_v3", "llama", "mistral", "qwen2", "qwen3", "mixtral", "qwen2_moe", "qwen3_moe"
-]
+from dsv3.arch.spec import MLA, Architecture, DenseMLP, Family, GQA, MoE
+from dsv3.checks import ConfigError
+
+__all__ = ["ARCHITECTURES", "ConfigError", "load_config", "parse_config"]
 
 #: model_type -> the ``architectures`` entry a causal-LM checkpoint of that type declares.
 ARCHITECTURES: dict[str, str] = {
@@ -35,103 +36,6 @@ ARCHITECTURES: dict[str, str] = {
     "qwen2_moe": "Qwen2MoeForCausalLM",
     "qwen3_moe": "Qwen3MoeForCausalLM",
 }
-
-
-class ConfigError(ValueError):
-    """A config that cannot be read as a supported architecture; the message names the field."""
-
-
-@dataclass(frozen=True)
-class GQA:
-    """Grouped-query attention (MHA when ``n_kv_heads == n_heads``, MQA when it is 1)."""
-
-    n_heads: int
-    n_kv_heads: int
-    head_dim: int
-    qkv_bias: bool = False
-    o_bias: bool = False
-    qk_norm: bool = False  # Qwen3: RMSNorm of head_dim on each query and key head
-
-
-@dataclass(frozen=True)
-class MLA:
-    """Multi-head latent attention, DeepSeek-V2 report Section 2.1 (notation of its Eqs. 9-19).
-
-    ``q_lora_rank`` is d'_c (``None``: queries are not compressed, as in DeepSeek-V2-Lite),
-    ``kv_lora_rank`` is d_c, ``qk_rope_head_dim`` is d_h^R, ``qk_nope_head_dim`` and ``v_head_dim``
-    are d_h for the keys/queries and the values.
-    """
-
-    n_heads: int
-    q_lora_rank: int | None
-    kv_lora_rank: int
-    qk_nope_head_dim: int
-    qk_rope_head_dim: int
-    v_head_dim: int
-    bias: bool = False  # ``attention_bias``: on q_a_proj (or q_proj), kv_a_proj_with_mqa and o_proj
-
-    @property
-    def qk_head_dim(self) -> int:
-        return self.qk_nope_head_dim + self.qk_rope_head_dim
-
-
-@dataclass(frozen=True)
-class DenseMLP:
-    """A SwiGLU feed-forward block: gate, up (d x i) and down (i x d) projections."""
-
-    intermediate_size: int
-    bias: bool = False
-
-
-@dataclass(frozen=True)
-class MoE:
-    """A mixture-of-experts feed-forward block.
-
-    ``n_routed`` experts of width ``expert_intermediate_size``, ``top_k`` of them active per
-    token; ``n_shared`` always-active experts of total width ``shared_intermediate_size`` (DeepSeek
-    fuses its shared experts into one MLP of width n_shared x expert width); ``shared_gate`` is
-    Qwen2-MoE's sigmoid gate on the shared expert; ``router_bias`` is DeepSeek-V3's per-expert
-    ``e_score_correction_bias`` of auxiliary-loss-free balancing (V3 report Eq. 16).
-    """
-
-    n_routed: int
-    top_k: int
-    expert_intermediate_size: int
-    n_shared: int = 0
-    shared_intermediate_size: int = 0
-    shared_gate: bool = False
-    router_bias: bool = False
-    n_group: int = 1
-    topk_group: int = 1
-
-
-@dataclass(frozen=True)
-class Architecture:
-    """A decoder-only transformer as a published config describes it."""
-
-    name: str
-    family: Family
-    vocab_size: int
-    hidden_size: int
-    attention: GQA | MLA
-    ffn: tuple[DenseMLP | MoE, ...]  # one entry per layer
-    tie_word_embeddings: bool = False
-    n_mtp_layers: int = 0  # DeepSeek-V3 multi-token prediction modules (num_nextn_predict_layers)
-    fp8_block: tuple[int, int] | None = None  # weight_block_size of an FP8 checkpoint
-    max_position_embeddings: int | None = None
-    source: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
-
-    @property
-    def n_layers(self) -> int:
-        return len(self.ffn)
-
-    @property
-    def is_moe(self) -> bool:
-        return any(isinstance(f, MoE) for f in self.ffn)
-
-    @property
-    def n_moe_layers(self) -> int:
-        return sum(isinstance(f, MoE) for f in self.ffn)
 
 
 # --- field readers -----------------------------------------------------------------------------
@@ -170,7 +74,7 @@ def _family(cfg: dict[str, Any]) -> Family:
         by_arch = {a: t for t, a in ARCHITECTURES.items()}
         if archs[0] not in by_arch:
             raise ConfigError(f"unsupported 'architectures': {archs[0]!r} (supported: {sorted(by_arch)})")
-        return by_arch[archs[0]]  # type: ignore[return-value]
+        return cast(Family, by_arch[archs[0]])
     if model_type not in ARCHITECTURES:
         raise ConfigError(f"unsupported 'model_type': {model_type!r} (supported: {sorted(ARCHITECTURES)})")
     if archs and archs[0] != ARCHITECTURES[model_type]:
@@ -178,7 +82,7 @@ def _family(cfg: dict[str, Any]) -> Family:
             f"'architectures' {archs[0]!r} does not match 'model_type' {model_type!r} "
             f"(expected {ARCHITECTURES[model_type]!r})"
         )
-    return model_type  # type: ignore[return-value]
+    return cast(Family, model_type)
 
 
 def _top_k(cfg: dict[str, Any], n_experts: int, experts_key: str) -> int:
@@ -232,15 +136,8 @@ def _deepseek(cfg: dict[str, Any], family: Family) -> tuple[MLA, tuple[DenseMLP 
         raise ConfigError(f"'first_k_dense_replace' ({first_dense}) exceeds 'num_hidden_layers' ({n_layers})")
     n_group = _int(cfg, "n_group", 1)
     topk_group = _int(cfg, "topk_group", 1)
-    if n_routed % n_group:
-        raise ConfigError(f"'n_routed_experts' ({n_routed}) is not divisible by 'n_group' ({n_group})")
-    if topk_group > n_group:
-        raise ConfigError(f"'topk_group' ({topk_group}) is larger than 'n_group' ({n_group})")
     top_k = _top_k(cfg, n_routed, "n_routed_experts")
-    if top_k > topk_group * (n_routed // n_group):
-        raise ConfigError(
-            f"'num_experts_per_tok' ({top_k}) exceeds the experts of the 'topk_group' ({topk_group}) groups kept"
-        )
+    # Group divisibility and the experts of the kept groups are checked by MoE itself.
     moe = MoE(
         n_routed=n_routed,
         top_k=top_k,
@@ -316,6 +213,17 @@ def parse_config(cfg: dict[str, Any], name: str = "model") -> Architecture:
             ffn = (DenseMLP(_int(cfg, "intermediate_size"), bias=mlp_bias),) * _int(cfg, "num_hidden_layers")
     quant = cfg.get("quantization_config") or {}
     block = quant.get("weight_block_size") if quant.get("quant_method") == "fp8" else None
+    if block is not None and (
+        not isinstance(block, list) or len(block) != 2
+        or any(isinstance(b, bool) or not isinstance(b, int) or b < 1 for b in block)
+    ):
+        raise ConfigError(f"'quantization_config.weight_block_size' must be two positive integers, got {block!r}")
+    rope_scaling = cfg.get("rope_scaling")
+    if rope_scaling is not None and not isinstance(rope_scaling, dict):
+        raise ConfigError(f"'rope_scaling' must be an object or null, got {rope_scaling!r}")
+    theta = cfg.get("rope_theta", 10_000.0)
+    if isinstance(theta, bool) or not isinstance(theta, (int, float)) or theta <= 0:
+        raise ConfigError(f"'rope_theta' must be a positive number, got {theta!r}")
     return Architecture(
         name=name,
         family=family,
@@ -325,8 +233,10 @@ def parse_config(cfg: dict[str, Any], name: str = "model") -> Architecture:
         ffn=ffn,
         tie_word_embeddings=_bool(cfg, "tie_word_embeddings", False),
         n_mtp_layers=_int(cfg, "num_nextn_predict_layers", 0, minimum=0) if family == "deepseek_v3" else 0,
-        fp8_block=tuple(block) if block else None,  # type: ignore[arg-type]
-        max_position_embeddings=cfg.get("max_position_embeddings"),
+        fp8_block=(block[0], block[1]) if block else None,
+        max_position_embeddings=_int(cfg, "max_position_embeddings") if cfg.get("max_position_embeddings") else None,
+        rope_theta=float(theta),
+        rope_scaling=dict(rope_scaling) if rope_scaling else None,
         source=cfg,
     )
 

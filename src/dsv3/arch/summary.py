@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from dsv3.config import MLA, Architecture, MoE
-from dsv3.flops import training_flops_per_token
-from dsv3.kv_cache import kv_cache_elements_per_token
-from dsv3.params import count_params
+from dsv3.arch.flops import training_flops_per_token
+from dsv3.arch.kv_cache import kv_cache_elements_per_token
+from dsv3.arch.params import count_params
+from dsv3.arch.spec import MLA, Architecture
 
 
 def summary(arch: Architecture, seq_len: int = 4096) -> dict[str, Any]:
     """The figures of one architecture, keyed as in ``dsv3 inspect --json``."""
     count = count_params(arch)
-    moe = next((f for f in arch.ffn if isinstance(f, MoE)), None)
+    moe = arch.moe
     return {
         "name": arch.name,
         "family": arch.family,

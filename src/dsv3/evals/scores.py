@@ -1,7 +1,7 @@
 """Benchmark scores of DeepSeek-V3 Technical Report (arXiv:2412.19437) Tables 3, 6 and 7.
 
-The data is ``data/benchmark_scores.csv`` (one row per printed cell, with whether it is printed in
-bold) and ``data/benchmark_models.csv`` (the architecture and parameter rows, which are not scores).
+The scores are loaded by :mod:`dsv3.inputs.scores` (one row per printed cell, with whether it is
+printed in bold); this module is the comparison rule and the counts built on it.
 
 The paper's rule for bold, stated under Table 3: "Best results are shown in bold. Scores with a gap
 not exceeding 0.3 are considered to be at the same level." This module recomputes that rule
@@ -19,24 +19,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from functools import cache
-from pathlib import Path
 from typing import Literal
 
 import pandas as pd
 
 from dsv3.checks import non_negative, positive
-from dsv3.data import SOURCE, Column, read_table
-from dsv3.paths import data_file
 
 #: "Scores with a gap not exceeding 0.3 are considered to be at the same level" (Table 3 note).
 TIE_POINTS = 0.3
 
 #: Metrics where a lower value is better. Table 3's Pile-test is in bits per byte.
 LOWER_IS_BETTER = frozenset({"BPB"})
-
-#: The commit of deepseek-ai/DeepSeek-V3 whose README the score data copies.
-README_COMMIT = "9b4e978"
 
 #: Slack for comparing printed decimals in floating point (0.3 as 88.6 - 88.3 is 0.2999999...).
 _EPS = 1e-9
@@ -45,59 +38,7 @@ _EPS = 1e-9
 TABLES = ("Table 3", "Table 6", "Table 7")
 DEEPSEEK_V3 = {"Table 3": "DeepSeek-V3 Base", "Table 6": "DeepSeek-V3", "Table 7": "DeepSeek-V3"}
 
-SCORES = (
-    Column("table", choices=TABLES),
-    Column("category"),
-    Column("benchmark"),
-    Column("metric", required=False),
-    Column("shots", "number", required=False),
-    Column("model"),
-    Column("model_printed"),
-    Column("value", "number", required=False),
-    Column("bold_in_paper", choices=("yes", "no")),
-    SOURCE,
-)
-
-MODELS = (
-    Column("table", choices=TABLES),
-    Column("model"),
-    Column("model_printed"),
-    Column("architecture", required=False, choices=("MoE", "Dense")),
-    Column("activated_params_b", "number", required=False, positive=True),
-    Column("total_params_b", "number", required=False, positive=True),
-    SOURCE,
-)
-
 KEY = ["table", "benchmark", "metric"]
-
-
-@cache
-def load_scores(path: Path | None = None) -> pd.DataFrame:
-    """Every score cell of Tables 3, 6 and 7: ``data/benchmark_scores.csv`` (or ``path``), validated.
-
-    Beyond the schema, a (table, benchmark, metric, model) must appear once, and ``value`` is
-    missing only where the paper prints "-" (then it is not bold). Raises ``DataError`` naming the
-    file, row and column of a bad cell.
-    """
-    from dsv3.data import DataError
-
-    path = path or data_file("benchmark_scores.csv")
-    table = read_table(path, SCORES)
-    dup = table.duplicated(KEY + ["model"])
-    if dup.any():
-        row = int(dup.to_numpy().nonzero()[0][0]) + 1
-        raise DataError(f"{path.name}, row {row}: duplicate (table, benchmark, metric, model)")
-    bad = table["value"].isna() & (table["bold_in_paper"] == "yes")
-    if bad.any():
-        row = int(bad.to_numpy().nonzero()[0][0]) + 1
-        raise DataError(f"{path.name}, row {row}, column 'bold_in_paper': a missing value cannot be bold")
-    return table
-
-
-@cache
-def load_models(path: Path | None = None) -> pd.DataFrame:
-    """Architecture and parameter rows of Tables 3 and 6 (not scores): ``data/benchmark_models.csv``."""
-    return read_table(path or data_file("benchmark_models.csv"), MODELS)
 
 
 def lower_is_better(metric: str) -> bool:
@@ -347,25 +288,3 @@ def mean_scores(scores: pd.DataFrame, table: str, models: list[str], benchmarks:
 def _check_table(table: str) -> None:
     if table not in TABLES:
         raise ValueError(f"table must be one of {list(TABLES)}, got {table!r}")
-
-
-def display_table(scores: pd.DataFrame, table: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``table`` ready for :func:`dsv3.tables.show`: printed scores as text, grouped by category.
-
-    Returns the text frame (index: category and "benchmark (metric)"; a ``shots`` column for
-    Table 3; one column per model, each score with the paper's decimals, "-" where the paper has
-    none) and the matching bold mask of :func:`bold_mask` (the rule recomputed, not the printed bold).
-    """
-    w = wide(scores, table)
-    ms = models_of(scores, table)
-    mask = bold_mask(w, ms)
-    labels = [f"{b} ({m})" if m else b for b, m in zip(w["benchmark"], w["metric"])]
-    index = pd.MultiIndex.from_arrays([list(w["category"]), labels], names=["category", "benchmark (metric)"])
-    text = pd.DataFrame(
-        {m: [format_score(v, metric) for v, metric in zip(w[m], w["metric"])] for m in ms}, index=index
-    )
-    bold = pd.DataFrame({m: list(mask[m]) for m in ms}, index=index)
-    if table == "Table 3":
-        text.insert(0, "shots", ["-" if pd.isna(s) else f"{int(s)}-shot" for s in w["shots"]])
-        bold.insert(0, "shots", False)
-    return text, bold

@@ -1,27 +1,15 @@
-"""Render pandas tables for the book: deterministic HTML, the source underneath, best values in bold."""
+"""Render pandas tables for the book: deterministic HTML, the source underneath, best values in bold.
+
+Every table a chapter makes goes through :func:`show`, which displays it; ``table_id`` gives the
+element its id (``T_<table_id>``), which the site check finds on the page.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
 import pandas as pd
-
-
-def bold_mask(df: pd.DataFrame, columns: list[str], best: Callable[[pd.Series], object] = max,
-              tie: float = 0.0) -> pd.DataFrame:
-    """Boolean mask marking, in each row, the cells of ``columns`` within ``tie`` of the row's best.
-
-    ``best`` is ``max`` (higher is better) or ``min``. Missing values are never bold.
-    """
-    mask = pd.DataFrame(False, index=df.index, columns=df.columns)
-    values = df[columns].apply(pd.to_numeric, errors="coerce")
-    for idx, row in values.iterrows():
-        present = row.dropna()
-        if present.empty:
-            continue
-        top = best(present)
-        mask.loc[idx, present.index] = (present - top).abs() <= tie + 1e-9
-    return mask
+from IPython.display import HTML, display
 
 
 def to_html(
@@ -59,8 +47,21 @@ def to_html(
     return styler.to_html()
 
 
-def show(df: pd.DataFrame, **kwargs: object):
-    """Display :func:`to_html` in a notebook (an ``IPython.display.HTML``; its text form has no address)."""
-    from IPython.display import HTML
+def show(
+    df: pd.DataFrame,
+    *,
+    source: str,
+    table_id: str,
+    formats: Mapping[str, str | Callable[[object], str]] | None = None,
+    bold: pd.DataFrame | None = None,
+    index: bool = False,
+    scroll: bool = False,
+) -> None:
+    """Display :func:`to_html` of ``df`` in the notebook, wherever the call stands in its cell.
 
-    return HTML(to_html(df, **kwargs))  # type: ignore[arg-type]
+    It returns nothing on purpose: a table must never depend on being the last expression of a
+    cell to reach the page. ``scroll`` wraps a table that is wider than the text column by nature
+    (many model columns) in a ``div.scroll-table`` that scrolls sideways.
+    """
+    html = to_html(df, source=source, table_id=table_id, formats=formats, bold=bold, index=index)
+    display(HTML(f'<div class="scroll-table">{html}</div>' if scroll else html))

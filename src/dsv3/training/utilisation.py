@@ -9,15 +9,13 @@ dense FP8 of an H800 SXM). DeepSeek publishes no MFU for V3; these are this book
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import pandas as pd
 
+from dsv3.arch.flops import run_flops, six_n
+from dsv3.arch.params import count_params
+from dsv3.arch.spec import Architecture
 from dsv3.checks import positive
-from dsv3.cost import SECONDS_PER_HOUR
-
-if TYPE_CHECKING:
-    import pandas as pd
-
-    from dsv3.config import Architecture
+from dsv3.units import SECONDS_PER_HOUR
 
 
 def achieved_flops_per_gpu(total_flops: float, gpu_hours: float) -> float:
@@ -43,8 +41,6 @@ def convention_grid(work: dict[tuple[str, str], float], gpu_hours: dict[str, flo
     ``work[(flops_label, hours_label)]`` is the total FLOPs, counted under ``flops_label``, of the
     part of the run that ``gpu_hours[hours_label]`` paid for; ``peaks`` maps a label to FLOP/s.
     """
-    import pandas as pd
-
     rows = []
     for (flops_label, hours_label), total in work.items():
         if hours_label not in gpu_hours:
@@ -56,27 +52,8 @@ def convention_grid(work: dict[tuple[str, str], float], gpu_hours: dict[str, flo
     return pd.DataFrame(rows).sort_values("MFU", kind="stable").reset_index(drop=True)
 
 
-Segment = tuple[float, int]  # (tokens, sequence length)
-
-
-def v3_training_segments() -> dict[str, list[Segment]]:
-    """DeepSeek-V3's training tokens by the hours that paid for them, from the report.
-
-    ``pre-training``: 14.8T tokens at 4K (Sections 4.1-4.2). ``all stages`` adds the two YaRN
-    phases of Section 4.3: 1000 steps x 1920 sequences of 32K, then 1000 x 480 of 128K
-    (62.9B tokens each). Post-training tokens are not published and are left out.
-    """
-    from dsv3.data import fact, training_run
-
-    pre = training_run("DeepSeek-V3", "pre-training")
-    pretrain = [(float(pre.tokens), int(fact("v3.pretraining_seq_len").value))]
-    steps = fact("v3.yarn.steps_per_phase").value
-    phases = [
-        (steps * fact(f"v3.yarn.phase{i}_batch").value * fact(f"v3.yarn.phase{i}_seq_len").value,
-         int(fact(f"v3.yarn.phase{i}_seq_len").value))
-        for i in (1, 2)
-    ]
-    return {"pre-training": pretrain, "all stages": pretrain + phases}
+#: A part of a training run: (tokens, sequence length).
+Segment = tuple[float, int]
 
 
 def work_by_convention(arch: Architecture, segments: dict[str, list[Segment]]) -> dict[tuple[str, str], float]:
@@ -87,9 +64,6 @@ def work_by_convention(arch: Architecture, segments: dict[str, list[Segment]]) -
     multi-token-prediction module. Keys are ``(convention, segments label)`` for
     :func:`convention_grid`.
     """
-    from dsv3.flops import run_flops, six_n
-    from dsv3.params import count_params
-
     per_token_6n = six_n(count_params(arch).activated("without_embedding"))
     work: dict[tuple[str, str], float] = {}
     for label, segs in segments.items():

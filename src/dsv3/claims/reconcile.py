@@ -10,13 +10,19 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dsv3.config import Architecture
-from dsv3.data import fact
-from dsv3.params import count_params, fp8_scale_elements, mtp_params, mtp_unique
+from dsv3.claims.reproduce import check_table
+from dsv3.arch.params import count_params, mtp_params, mtp_unique
+from dsv3.arch.spec import Architecture
+from dsv3.arch.tensors import fp8_scale_elements
+from dsv3.inputs.facts import fact
 
 
 def v3_parameter_reconciliation(arch: Architecture) -> pd.DataFrame:
-    """One row per published V3 figure: published, our count, what the count includes, agreement."""
+    """One row per published V3 figure (:func:`~dsv3.claims.reproduce.check_table`), with what the count includes.
+
+    MoE chapter, "Reconciling DeepSeek's own figures". Rows whose figure does not follow from any
+    count of whole weight matrices (36.7B) are shown as such, not raised.
+    """
     main, mtp = count_params(arch), mtp_params(arch)
     projection = mtp.total["MTP projection"]
     stored_main_and_mtp = main.total_params + mtp.total_params
@@ -49,18 +55,4 @@ def v3_parameter_reconciliation(arch: Architecture) -> pd.DataFrame:
          f"every stored tensor: main model, MTP module and {scales / 1e6:.1f}M FP8 block scales "
          "(the checkpoint's safetensors total to the element)"),
     ]
-    table = pd.DataFrame(
-        [
-            {
-                "published figure": fact(fid).quote,
-                "published": fact(fid).value,
-                "our count": float(n),
-                "agrees": fact(fid).agrees(n),
-                "what the count includes": why,
-                "source": fact(fid).source,
-            }
-            for fid, n, why in rows
-        ]
-    )
-    return table
-
+    return check_table(rows)

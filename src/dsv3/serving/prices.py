@@ -1,81 +1,27 @@
-"""API prices per million tokens: blended prices, the bill for a token volume, Pareto frontiers.
+"""API prices per million tokens: the price of a token mix and the bill for a token volume.
 
-The data is ``data/api_prices.csv``: US dollars per 1M tokens (1M = 1e6) for input served from the
-provider's cache ("cache hit"), other input ("cache miss") and output, one row per model and price
-period, each with its source (DeepSeek API Docs "Models & Pricing"; OpenAI's posts of 2024-08-06 and
-2024-10-01; Anthropic's pricing page; DeepSeek-V2's repository figure ``model_price.png``).
+Prices are US dollars per 1M tokens (1M = 1e6) for input served from the provider's cache
+("cache hit"), other input ("cache miss") and output (loaded by :mod:`dsv3.inputs.prices`).
 
 Conventions: a blended price is the price of one million tokens of a stated mix, ``r`` input
 tokens for every output token, with a stated share ``h`` of the input hitting the cache:
 
     blended = (r x input + output) / (r + 1),   input = h x cache_hit + (1 - h) x cache_miss.
 
-A model with no cache-hit price pays the cache-miss price on all input. Anthropic's charge for
-writing to its cache is not in the blend (see ``input_cache_write`` in the data).
-
-The bill for a token volume (:func:`bill`: hits x hit price + misses x miss price + output x
-output price, per 1M) is the one place that formula lives; ``dsv3.serving`` uses it for
-DeepSeek's theoretical revenue. Price ratios use :func:`dsv3.cost.ratio`.
+A model with no cache-hit price pays the cache-miss price on all input. The bill for a token
+volume (:func:`bill`) is the one place that formula lives; :mod:`dsv3.serving.economics` uses it
+for DeepSeek's theoretical revenue (benchmarks and prices chapter).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from functools import cache
-from pathlib import Path
 from typing import NamedTuple
 
 import pandas as pd
 
-from dsv3.checks import fraction, non_negative, positive
-from dsv3.data import SOURCE, Column, DataError, read_table
-from dsv3.paths import data_file
-
-#: Prices are per million tokens (1M = 1e6).
-MILLION = 1e6
-
-PRICES = (
-    Column("name"),
-    Column("price_name"),
-    Column("benchmarked_as", required=False),
-    Column("input_cache_hit", "number", required=False, positive=True),
-    Column("input_cache_miss", "number", positive=True),
-    Column("input_cache_write", "number", required=False, positive=True),
-    Column("output", "number", positive=True),
-    Column("dates"),
-    Column("evidence", choices=("primary", "secondary", "derived")),
-    SOURCE,
-)
-
-
-@cache
-def load_prices(path: Path | None = None) -> pd.DataFrame:
-    """API prices, USD per 1M tokens: ``data/api_prices.csv`` (or ``path``), validated.
-
-    Names are unique, and a cache hit never costs more than a miss. A bad cell raises
-    ``DataError`` naming the file, row and column.
-    """
-    path = path or data_file("api_prices.csv")
-    table = read_table(path, PRICES)
-    dup = table["name"].duplicated()
-    if dup.any():
-        raise DataError(f"{path.name}, row {int(dup.to_numpy().nonzero()[0][0]) + 1}, column 'name': duplicate name")
-    dearer = table["input_cache_hit"] > table["input_cache_miss"]
-    if dearer.any():
-        row = int(dearer.to_numpy().nonzero()[0][0]) + 1
-        raise DataError(f"{path.name}, row {row}, column 'input_cache_hit': more than the cache-miss price")
-    return table
-
-
-def price(name: str, prices: pd.DataFrame | None = None) -> pd.Series:
-    """The one price row called ``name``; ``KeyError`` names an unknown one."""
-    table = load_prices() if prices is None else prices
-    match = table[table["name"] == name]
-    if len(match) != 1:
-        raise KeyError(f"no single price row {name!r} (have {list(table['name'])})")
-    return match.iloc[0]
-
+from dsv3.checks import fraction, non_negative
+from dsv3.units import MILLION
 
 def _hit_price(cache_hit: float | None, cache_miss: float) -> float:
     if cache_hit is None or (isinstance(cache_hit, float) and math.isnan(cache_hit)):
@@ -172,20 +118,3 @@ def workload_costs(prices: pd.DataFrame, *, input_tokens: float, output_tokens: 
     )
 
 
-def pareto_front(costs: Sequence[float], scores: Sequence[float]) -> list[bool]:
-    """Which points no other point beats on both axes (lower cost, higher score).
-
-    A point is dominated when another costs no more and scores no less, and is strictly better
-    on one of the two. Equal points are both on the frontier.
-    """
-    if len(costs) != len(scores):
-        raise ValueError(f"costs and scores differ in length ({len(costs)} and {len(scores)})")
-    c = [positive("costs", x) for x in costs]
-    s = [float(x) for x in scores]
-    for x in s:
-        if not math.isfinite(x):
-            raise ValueError(f"scores must be finite numbers, got {x!r}")
-    return [
-        not any(c[j] <= c[i] and s[j] >= s[i] and (c[j] < c[i] or s[j] > s[i]) for j in range(len(c)) if j != i)
-        for i in range(len(c))
-    ]
