@@ -45,6 +45,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
+from functools import lru_cache
 from typing import Literal
 
 from dsv3.arch.spec import MLA, Architecture, DenseMLP, GQA, MoE
@@ -304,7 +305,13 @@ def inventory(arch: Architecture, include_mtp: bool = False, include_scales: boo
 
     ``include_scales`` adds the F32 block scales of an FP8 checkpoint (they are not parameters).
     A tied output head stores nothing of its own and has no tensor (see :mod:`dsv3.arch.params`).
+    The list is built once per architecture and options (the records are frozen; callers get a copy).
     """
+    return list(_inventory(arch, include_mtp, include_scales))
+
+
+@lru_cache(maxsize=128)
+def _inventory(arch: Architecture, include_mtp: bool, include_scales: bool) -> tuple[Tensor, ...]:
     b = _Builder(arch, include_scales)
     d, v = arch.hidden_size, arch.vocab_size
     b.add("model.embed_tokens.weight", (v, d), Component.EMBEDDING)
@@ -324,7 +331,7 @@ def inventory(arch: Architecture, include_mtp: bool = False, include_scales: boo
             b.add(f"{p}.shared_head.norm.weight", (d,), Component.MTP_HEAD_NORM, mtp=True)
             b.add(f"{p}.embed_tokens.weight", (v, d), Component.EMBEDDING, mtp=True, shared=True)
             b.add(f"{p}.shared_head.head.weight", (v, d), Component.OUTPUT_HEAD, mtp=True, shared=True)
-    return b.out
+    return tuple(b.out)
 
 
 def elements_by_dtype(tensors: Iterable[Tensor]) -> dict[str, int]:

@@ -35,8 +35,10 @@ from typing import Any, cast
 
 from dsv3.arch.spec import MLA, TORCH_DTYPES, Architecture, DenseMLP, Family, GQA, Indexer, MoE
 from dsv3.checks import ConfigError
+from dsv3.inputs.paths import REPO_ROOT
 
-__all__ = ["ARCHITECTURES", "ConfigError", "load_config", "parse_config", "supported_families", "text_model"]
+__all__ = ["ARCHITECTURES", "ConfigError", "load_config", "parse_config", "shipped_configs", "supported_families",
+           "text_model"]
 
 #: model_type -> the ``architectures`` entry a causal-LM checkpoint of that type declares.
 ARCHITECTURES: dict[str, str] = {
@@ -295,9 +297,8 @@ def _gemma(cfg: dict[str, Any], family: Family) -> tuple[GQA, tuple[DenseMLP | M
         pattern = _int(cfg, key, 6)  # configuration_gemma3.py: sliding iff (i + 1) % pattern
     default = ["sliding_attention" if (i + 1) % pattern else "full_attention" for i in range(n_layers)]
     types = _layer_types(cfg, n_layers, default)
-    window_default = 4096 if family == "gemma2" else None
-    if "sliding_window" not in cfg and window_default is not None:
-        cfg = {**cfg, "sliding_window": window_default}
+    if cfg.get("sliding_window") is None:
+        cfg = {**cfg, "sliding_window": 4096}  # configuration_gemma2.py, configuration_gemma3.py default
     return attention, ffn, _windows_from_types(cfg, types, "sliding_window", {"sliding_attention"})
 
 
@@ -459,3 +460,12 @@ def load_config(path: str | Path) -> Architecture:
         return parse_config(cfg, name=name)
     except ConfigError as e:
         raise ConfigError(f"{path.name}: {e}") from None
+
+
+def shipped_configs() -> list[Path]:
+    """Every ``config.json`` the repository ships: the book's models (``data/models/*.json``, sources in
+    ``models.csv``) and the test fixtures (``tests/fixtures/hf-configs/*.json``, sources in ``SOURCES.csv``
+    and the folder's README). Used by the chapter "Your model"."""
+    models = sorted((REPO_ROOT / "data" / "models").glob("*.json"))
+    fixtures = sorted((REPO_ROOT / "tests" / "fixtures" / "hf-configs").glob("*.json"))
+    return models + fixtures
