@@ -15,7 +15,7 @@ import pytest
 from dsv3.arch.params import count_params
 from dsv3.arch.storage import UnknownQuantization, weight_bytes_as_stored
 from dsv3.inputs.hf_config import load_config
-from dsv3.serving.memory import ContextTooLong, node_fit, plan
+from dsv3.serving.memory import ContextTooLong, check_context, node_fit, plan
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "hf-configs"
@@ -87,13 +87,21 @@ def test_weights_that_do_not_fit() -> None:
         ({"reserve": 1.5}, ValueError, "reserve"),
         ({"weights": "int3"}, ValueError, "weights"),
         ({"gpu_memory_bytes": -1}, ValueError, "gpu_memory_bytes"),
-        ({"context_len": 200_000}, ContextTooLong, "max_position_embeddings"),
     ],
 )
 def test_bad_input_is_named(kwargs: dict, error: type, name: str) -> None:
     args = {"n_gpus": 8, "gpu_memory_bytes": H800, "context_len": 4096} | kwargs
     with pytest.raises(error, match=name):
         plan(V3, **args)
+
+
+def test_a_context_beyond_the_config_is_named() -> None:
+    assert check_context(V3, 163_840) == 163_840  # V3's max_position_embeddings
+    with pytest.raises(ContextTooLong, match="max_position_embeddings"):
+        check_context(V3, 163_841)
+    gemma = load_config(FIXTURES / "gemma-2-2b-it.config.json")
+    with pytest.raises(ContextTooLong, match="8,192"):
+        check_context(gemma, 131_072)
 
 
 def test_unknown_quantization_refuses_stored_bytes_but_not_a_dtype() -> None:

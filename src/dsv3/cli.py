@@ -21,7 +21,7 @@ from dsv3.arch.summary import summary
 from dsv3.checks import ConfigError
 from dsv3.inputs.hardware import gpu, gpu_names
 from dsv3.inputs.hf_config import load_config
-from dsv3.serving.memory import LEFT_OUT, WEIGHT_MODES, ContextTooLong, plan
+from dsv3.serving.memory import LEFT_OUT, WEIGHT_MODES, ContextTooLong, check_context, plan
 from dsv3.units import BYTES_PER_ELEMENT, GB, GiB
 
 LABELS = {
@@ -152,6 +152,7 @@ def _plan(args: argparse.Namespace) -> int:
     except KeyError:
         raise UsageError(f"--gpu: unknown GPU {args.gpu!r} (known: {', '.join(gpu_names())})") from None
     arch = load_config(args.config)
+    check_context(arch, context)
     try:
         p = plan(arch, n_gpus=n_gpus, gpu_memory_bytes=hw.hbm_bytes, context_len=context, cache_dtype=args.kv_dtype,
                  weights=args.weights, batch=batch, reserve=reserve)

@@ -112,6 +112,19 @@ class NodeFit:
 MemoryPlan = NodeFit
 
 
+def check_context(arch: Architecture, context_len: int) -> int:
+    """``context_len`` if the config allows it, else :class:`ContextTooLong` naming ``max_position_embeddings``.
+
+    ``dsv3 plan`` checks it; :func:`plan` itself does not, so that a chapter can price a context a
+    model reaches only with a RoPE extension its config does not declare.
+    """
+    n_ctx = positive_int("context_len", context_len)
+    limit = arch.max_position_embeddings
+    if limit is not None and n_ctx > limit:
+        raise ContextTooLong(f"context ({n_ctx:,}) is longer than {arch.name}'s max_position_embeddings ({limit:,})")
+    return n_ctx
+
+
 def plan(arch: Architecture, *, n_gpus: int, gpu_memory_bytes: float, context_len: int, cache_dtype: str = "bf16",
          weights: str = "stored", batch: int = 1, reserve: float = 0.0) -> NodeFit:
     """Do ``arch``'s weights fit on ``n_gpus`` GPUs, and how many sequences of ``context_len`` fit beside them?
@@ -129,9 +142,6 @@ def plan(arch: Architecture, *, n_gpus: int, gpu_memory_bytes: float, context_le
     positive_int("batch", batch)
     memory = n * positive("gpu_memory_bytes", gpu_memory_bytes)
     held = fraction("reserve", reserve) * memory
-    limit = arch.max_position_embeddings
-    if limit is not None and n_ctx > limit:
-        raise ContextTooLong(f"context ({n_ctx:,}) is longer than {arch.name}'s max_position_embeddings ({limit:,})")
     if weights == "stored":
         weight = weight_bytes_as_stored(arch).total_bytes
     elif weights in BYTES_PER_ELEMENT:
