@@ -13,7 +13,9 @@ from dsv3.checks import ConfigError
 from dsv3.inputs.hf_config import load_config, parse_config
 
 ROOT = Path(__file__).resolve().parents[1]
-CONFIGS = sorted((ROOT / "data" / "models").glob("*.json")) + sorted((ROOT / "tests" / "fixtures" / "hf-configs").glob("*.json"))
+CONFIGS = sorted((ROOT / "data" / "models").glob("*.json")) + sorted(
+    (ROOT / "tests" / "fixtures" / "hf-configs").glob("*.json")
+)
 V3 = json.loads((ROOT / "data" / "models" / "deepseek-v3.json").read_text())
 LLAMA = json.loads((ROOT / "tests" / "fixtures" / "hf-configs" / "llama-3.1-8b.config.json").read_text())
 

@@ -5,12 +5,8 @@ from __future__ import annotations
 import pytest
 
 from dsv3.claims import reproduce as reproduce_mod
-
 from dsv3.inputs import facts as facts_mod
-
-from dsv3.inputs import runs
-
-from dsv3.inputs import schema
+from dsv3.inputs import runs, schema
 from dsv3.inputs.schema import Column, DataError, read_table
 
 SCHEMA = (Column("model"), Column("gpu_hours", "number", positive=True), schema.SOURCE)
@@ -62,7 +58,10 @@ def test_reproduce_lists_every_failure() -> None:
     ("text", "message"),
     [
         ("model,gpu_hours,source\nA,abc,doc\n", r"t.csv, row 1 \(line 2\), column 'gpu_hours': 'abc' is not a number"),
-        ("model,gpu_hours,source\nA,1,doc\nB,-5,doc\n", r"t.csv, row 2 \(line 3\), column 'gpu_hours': '-5' must be positive"),
+        (
+            "model,gpu_hours,source\nA,1,doc\nB,-5,doc\n",
+            r"t.csv, row 2 \(line 3\), column 'gpu_hours': '-5' must be positive",
+        ),
         ("model,gpu_hours,source\nA,1,\n", r"t.csv, row 1 \(line 2\), column 'source': value is missing"),
         ("# comment\nmodel,gpu_hours,source\nA,1,doc,extra\n", r"t.csv, row 1 \(line 3\): 4 cells"),
         ("model,gpu_hour,source\nA,1,doc\n", r"lacks columns \['gpu_hours'\]"),

@@ -4,14 +4,13 @@ the modules the Hugging Face modeling files build, or quoted from model cards (p
 
 from __future__ import annotations
 
-import copy
 import json
 from pathlib import Path
 
 import pytest
 
 from dsv3.arch.kv_cache import kv_cache_elements_per_token
-from dsv3.arch.kv_context import context_cache, indexer_cache_bytes_per_token, kv_cache_elements
+from dsv3.arch.kv_context import indexer_cache_bytes_per_token, kv_cache_elements
 from dsv3.arch.params import count_params
 from dsv3.arch.storage import UnknownQuantization, weight_bytes_as_stored
 from dsv3.checks import ConfigError
@@ -34,7 +33,7 @@ def test_kimi_k2_is_read_as_the_deepseek_v3_architecture_it_declares() -> None:
     # V3 arithmetic with Kimi's shapes: d=7168, 61 layers (1 dense), 384 experts of 2048, 1 shared,
     # 64 heads, q_lora 1536, kv_lora 512, nope 128, rope 64, v 128, vocab 163,840, untied.
     d, v, h = 7168, 163_840, 64
-    attn = (d * 1536 + 1536 + 1536 * h * 192 + d * (512 + 64) + 512 + 512 * h * (128 + 128) + h * 128 * d)
+    attn = d * 1536 + 1536 + 1536 * h * 192 + d * (512 + 64) + 512 + 512 * h * (128 + 128) + h * 128 * d
     expert = 3 * d * 2048
     moe = 384 * expert + expert + 384 * d + 384  # routed, shared, router, routing bias
     dense = 3 * d * 18432
@@ -48,11 +47,22 @@ def test_multimodal_wrappers_are_read_through_their_text_config() -> None:
     assert scout.family == "llama4_text" and scout.n_layers == 48 and scout.n_moe_layers == 48
     maverick = load_config(FIXTURES / "llama-4-maverick-17b-128e-instruct.config.json")
     assert maverick.n_moe_layers == 24  # interleave_moe_layer_step 2: layers 1, 3, ..., 47
-    gemma3 = {"model_type": "gemma3", "architectures": ["Gemma3ForConditionalGeneration"],
-              "text_config": {"model_type": "gemma3_text", "hidden_size": 64, "num_hidden_layers": 12,
-                              "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 32,
-                              "intermediate_size": 96, "vocab_size": 100, "sliding_window": 16,
-                              "max_position_embeddings": 128}}
+    gemma3 = {
+        "model_type": "gemma3",
+        "architectures": ["Gemma3ForConditionalGeneration"],
+        "text_config": {
+            "model_type": "gemma3_text",
+            "hidden_size": 64,
+            "num_hidden_layers": 12,
+            "num_attention_heads": 4,
+            "num_key_value_heads": 2,
+            "head_dim": 32,
+            "intermediate_size": 96,
+            "vocab_size": 100,
+            "sliding_window": 16,
+            "max_position_embeddings": 128,
+        },
+    }
     arch = parse_config(gemma3)
     assert arch.family == "gemma3_text" and arch.tie_word_embeddings
     assert arch.kv_windows == (16,) * 5 + (None,) + (16,) * 5 + (None,)  # every sixth layer global
@@ -95,8 +105,9 @@ def test_gpt_oss_sliding_layers_cap_the_cache_at_their_window() -> None:
     assert kv_cache_elements(arch, 100) == 36 * per_layer * 100  # below the window nothing is capped
 
 
-@pytest.mark.parametrize(("name", "layers", "experts", "gib"), [("gpt-oss-20b", 24, 32, 12.8),
-                                                               ("gpt-oss-120b", 36, 128, 60.8)])
+@pytest.mark.parametrize(
+    ("name", "layers", "experts", "gib"), [("gpt-oss-20b", 24, 32, 12.8), ("gpt-oss-120b", 36, 128, 60.8)]
+)
 def test_gpt_oss_weights_in_mxfp4_as_stored(name: str, layers: int, experts: int, gib: float) -> None:
     # Expert weights: 4-bit values in blocks of 32 with one 8-bit scale (4.25 bits); the rest BF16
     # (modules_to_not_convert: attention, router, embedding, head; and the expert biases).

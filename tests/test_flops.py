@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import pytest
 
+from dsv3.arch.flops import mean_context, six_n, training_flops_per_token
+from dsv3.arch.params import count_params
 from dsv3.inputs.facts import fact
 from dsv3.inputs.hardware import gpu
-from dsv3.inputs.runs import training_run
-from dsv3.arch.flops import mean_context, six_n, training_flops_per_token
 from dsv3.inputs.models import load_model
-from dsv3.arch.params import count_params
+from dsv3.inputs.runs import training_run
 from dsv3.training.utilisation import achieved_flops_per_gpu, mfu
 
 
-@pytest.mark.parametrize(("model", "fact_id"), [("DeepSeek-V3", "flops.v3.train_per_token_4k"),
-                                               ("DeepSeek-V2", "flops.v2.train_per_token_4k")])
+@pytest.mark.parametrize(
+    ("model", "fact_id"),
+    [("DeepSeek-V3", "flops.v3.train_per_token_4k"), ("DeepSeek-V2", "flops.v2.train_per_token_4k")],
+)
 def test_deepseek_training_flops_within_two_percent(model: str, fact_id: str) -> None:
     # ISCA '25 Table 2: DeepSeek-V2 155, DeepSeek-V3 250 GFLOPs per token at sequence length 4096.
     computed = training_flops_per_token(load_model(model), seq_len=4096)
@@ -98,3 +100,53 @@ def test_v3_training_segments_follow_section_4_3() -> None:
     assert segs[0] == (14.8e12, 4096)
     assert [round(t / 1e9, 1) for t, _ in segs[1:]] == [62.9, 62.9]
     assert [s for _, s in segs[1:]] == [32 * 1024, 128 * 1024]
+
+
+def test_isca_table2_checks_each_row_at_its_printed_precision() -> None:
+    # ISCA '25 Table 2 prints whole GFLOPs: 250 and 155 follow at +-0.5 (250.46 and 155.32 computed by
+    # hand from the configs in test_training_flops_reproduce_isca); 394 and 2448 do not.
+    from dsv3.claims.flops_table import isca_table2
+
+    table = isca_table2().set_index("config used")
+    assert list(table["follows?"]) == ["✓", "✓", "✗", "✗"]
+    assert table.loc["DeepSeek-V3", "as printed (GFLOPs)"] == 250
+    assert abs(table.loc["DeepSeek-V3", "this method (GFLOPs)"] - 250) <= 0.5
+
+
+def test_work_by_convention_spans_the_published_spread() -> None:
+    # DeepSeek-V3's run under 3 FLOPs conventions x 2 hour scopes x 2 peaks: the lowest is 6N over
+    # all hours at the FP8 peak, the highest with attention and MTP over pre-training hours at BF16.
+    # By hand for the 6N row: 6 x 36.626e9 x 14.8e12 = 3.252e24 FLOPs over 2.664e6 GPU-h x 3,600 s
+    # = 339.1 TFLOP/s, 34.3% of the BF16 dense peak of 989.4 TFLOP/s.
+    from dsv3.inputs.runs import v3_training_segments
+    from dsv3.training.utilisation import convention_grid, work_by_convention
+
+    arch = load_model("DeepSeek-V3")
+    work = work_by_convention(arch, v3_training_segments())
+    assert set(work) == {
+        (f, h) for f in ("6N", "with attention", "with attention and MTP") for h in ("pre-training", "all stages")
+    }
+    six_n_pre = 6 * count_params(arch).activated("without_embedding") * 14.8e12
+    assert work[("6N", "pre-training")] == pytest.approx(six_n_pre)
+    # Each convention adds work: attention, then the MTP module's own pass.
+    assert (
+        work[("6N", "pre-training")]
+        < work[("with attention", "pre-training")]
+        < work[("with attention and MTP", "pre-training")]
+    )
+    hours = {"pre-training": 2_664_000.0, "all stages": 2_783_000.0}
+    grid = convention_grid(work, hours, {"FP8": 1978.9e12, "BF16": 989.4e12})
+    assert len(grid) == 12
+    assert round(six_n_pre / (2_664_000 * 3600) / 989.4e12, 3) == 0.343
+    assert round(grid["MFU"].min(), 3) == 0.165 and round(grid["MFU"].max(), 3) == 0.407
+
+
+def test_gpu_hours_ratio_factors_multiply_to_the_ratio() -> None:
+    # By hand: A does 2 FLOPs/token on 30 tokens in 12 h (5 FLOPs/h); B does 1 FLOP/token on 10
+    # tokens in 1 h (10 FLOPs/h). A's hours are 12x: 2 (per token) x 3 (tokens) x 2 (B runs twice as fast).
+    from dsv3.training.utilisation import gpu_hours_ratio_factors
+
+    f = gpu_hours_ratio_factors(60.0, 30.0, 12.0, 10.0, 10.0, 1.0)
+    assert f == {"FLOPs per token": 2.0, "tokens": 3.0, "achieved FLOP/s per GPU (inverse)": 2.0, "GPU-hours": 12.0}
+    with pytest.raises(ValueError, match="hours_b"):
+        gpu_hours_ratio_factors(60.0, 30.0, 12.0, 10.0, 10.0, 0.0)

@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import pytest
 
-from dsv3.arch import kv_cache as kv
-
 from dsv3 import units
-
-from dsv3.serving import memory as mem
+from dsv3.arch import kv_cache as kv
 from dsv3.arch.spec import GQA
-from dsv3.inputs.hf_config import load_config
 from dsv3.inputs.facts import fact
 from dsv3.inputs.hardware import gpu
+from dsv3.inputs.hf_config import load_config
 from dsv3.inputs.paths import data_file
+from dsv3.serving import memory as mem
 
 
 def arch(name: str):
@@ -64,9 +62,9 @@ def test_v2_table1_caption() -> None:
     # d_h/2. So, its KV cache is equal to GQA with only 2.25 groups".
     a = V2.attention
     assert a.kv_lora_rank == 4 * a.qk_nope_head_dim and a.qk_rope_head_dim == a.qk_nope_head_dim // 2
-    per_dh = kv.kv_cache_elements_per_layer(a) / a.qk_nope_head_dim
-    assert per_dh == 9 / 2
-    assert per_dh / 2 == 2.25
+    # By hand: (4 d_h + d_h / 2) / d_h = 9/2 elements per d_h; halved for a key and a value, 2.25 groups.
+    assert kv.kv_cache_elements_per_layer(a) == 512 + 64 == 4.5 * 128
+    assert kv.mla_gqa_equivalent_groups(a) == 2.25
     assert kv.mla_elements(512, 64, 60) == kv.gqa_elements(1, 128, 60) * 2.25
 
 

@@ -31,8 +31,12 @@ def test_fp8_weights_reproduce_the_mla_chapters_node_fit(context: int, sequences
     per_sequence = 576 * 61 * 2 * context
     assert math.floor(free / per_sequence) == sequences
     p = plan(V3, n_gpus=8, gpu_memory_bytes=H800, context_len=context, weights="fp8")
-    assert (p.weight_bytes, p.free_bytes, p.sequence_bytes, p.sequences) == (671_026_419_200, free, per_sequence,
-                                                                            sequences)
+    assert (p.weight_bytes, p.free_bytes, p.sequence_bytes, p.sequences) == (
+        671_026_419_200,
+        free,
+        per_sequence,
+        sequences,
+    )
     assert node_fit(V3, "fp8", "bf16", 1, 8, H800, context) == p  # one function serves both
 
 

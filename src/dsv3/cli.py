@@ -108,9 +108,12 @@ def _compare(infos: list[dict[str, Any]]) -> str:
         "activated_params_excl_embedding": lambda i: f"{i['activated_params_excl_embedding']:,}",
         "activated_params_excl_embedding_and_head": lambda i: f"{i['activated_params_excl_embedding_and_head']:,}",
         "kv_cache_bytes_at_context": lambda i: f"{i['kv_cache_bytes_at_context'] / GB:,.2f} GB @ {i['context_len']:,}",
-        "weight_bytes_as_stored": lambda i: ("not computed" if i["weight_bytes_as_stored"] is None
-                                              else f"{i['weight_bytes_as_stored'] / GB:,.2f} GB"),
-        "weight_storage": lambda i: "see inspect" if i["weight_bytes_as_stored"] is not None else "unknown quantization",
+        "weight_bytes_as_stored": lambda i: (
+            "not computed" if i["weight_bytes_as_stored"] is None else f"{i['weight_bytes_as_stored'] / GB:,.2f} GB"
+        ),
+        "weight_storage": lambda i: (
+            "see inspect" if i["weight_bytes_as_stored"] is not None else "unknown quantization"
+        ),
         "training_flops_per_token": lambda i: f"{i['training_flops_per_token'] / 1e9:,.1f} GFLOPs",
     }
     rows = [["", *[str(i["name"]) for i in infos]]]
@@ -125,16 +128,19 @@ def _compare(infos: list[dict[str, Any]]) -> str:
         lines.append("  ".join(cells).rstrip())
         if n == 0:
             lines.append("  ".join("-" * w for w in widths))
-    lines.append(f"(training FLOPs at sequence length {infos[0]['seq_len']:,}; KV cache in {infos[0]['kv_dtype'].upper()},"
-                 " windowed layers capped; GB = 1e9 bytes)")
+    lines.append(
+        f"(training FLOPs at sequence length {infos[0]['seq_len']:,}; KV cache in {infos[0]['kv_dtype'].upper()},"
+        " windowed layers capped; GB = 1e9 bytes)"
+    )
     return "\n".join(lines)
 
 
 def _inspect(args: argparse.Namespace) -> int:
     seq_len = _positive_int("--seq-len", args.seq_len)
     context = None if args.context is None else _positive_int("--context", args.context)
-    infos = [summary(load_config(path), seq_len=seq_len, context_len=context, kv_dtype=args.kv_dtype)
-             for path in args.config]
+    infos = [
+        summary(load_config(path), seq_len=seq_len, context_len=context, kv_dtype=args.kv_dtype) for path in args.config
+    ]
     if args.json:
         print(json.dumps(infos[0] if len(infos) == 1 else infos, indent=2))
     else:
@@ -154,23 +160,46 @@ def _plan(args: argparse.Namespace) -> int:
     arch = load_config(args.config)
     check_context(arch, context)
     try:
-        p = plan(arch, n_gpus=n_gpus, gpu_memory_bytes=hw.hbm_bytes, context_len=context, cache_dtype=args.kv_dtype,
-                 weights=args.weights, batch=batch, reserve=reserve)
+        p = plan(
+            arch,
+            n_gpus=n_gpus,
+            gpu_memory_bytes=hw.hbm_bytes,
+            context_len=context,
+            cache_dtype=args.kv_dtype,
+            weights=args.weights,
+            batch=batch,
+            reserve=reserve,
+        )
     except UnknownQuantization as e:
-        raise UsageError(f"{e}; pass --weights with a dtype (e.g. --weights bf16) to plan with every parameter "
-                         "at that dtype") from None
+        raise UsageError(
+            f"{e}; pass --weights with a dtype (e.g. --weights bf16) to plan with every parameter at that dtype"
+        ) from None
     info = {
-        "name": arch.name, "gpu": hw.name, "gpus": p.n_gpus, "gpu_memory_bytes": hw.hbm_bytes,
-        "memory_bytes": p.memory_bytes, "reserve": reserve, "reserve_bytes": p.reserve_bytes,
-        "weights": p.weights, "weight_bytes": p.weight_bytes, "weights_fit": p.weights_fit,
-        "free_bytes": p.free_bytes, "context_len": p.context_len, "kv_dtype": args.kv_dtype,
-        "sequence_bytes": p.sequence_bytes, "sequences": p.sequences, "batch": p.batch,
-        "batch_fits": p.batch_fits, "left_out": LEFT_OUT,
+        "name": arch.name,
+        "gpu": hw.name,
+        "gpus": p.n_gpus,
+        "gpu_memory_bytes": hw.hbm_bytes,
+        "memory_bytes": p.memory_bytes,
+        "reserve": reserve,
+        "reserve_bytes": p.reserve_bytes,
+        "weights": p.weights,
+        "weight_bytes": p.weight_bytes,
+        "weights_fit": p.weights_fit,
+        "free_bytes": p.free_bytes,
+        "context_len": p.context_len,
+        "kv_dtype": args.kv_dtype,
+        "sequence_bytes": p.sequence_bytes,
+        "sequences": p.sequences,
+        "batch": p.batch,
+        "batch_fits": p.batch_fits,
+        "left_out": LEFT_OUT,
     }
     if args.json:
         print(json.dumps(info, indent=2))
         return 0
-    how = "as stored (main model, no MTP module)" if p.weights == "stored" else f"every parameter in {p.weights.upper()}"
+    how = (
+        "as stored (main model, no MTP module)" if p.weights == "stored" else f"every parameter in {p.weights.upper()}"
+    )
     lines = [
         f"{arch.name} on {p.n_gpus} x {hw.name} ({hw.hbm_bytes / GiB:,.0f} GiB each)",
         f"  memory              {p.memory_bytes / GiB:,.1f} GiB = {p.memory_bytes / GB:,.1f} GB",
@@ -181,7 +210,8 @@ def _plan(args: argparse.Namespace) -> int:
         f"  cache per sequence  {p.sequence_bytes / GB:,.3f} GB at {p.context_len:,} tokens "
         f"({args.kv_dtype.upper()}, windowed layers capped)",
         f"  sequences that fit  {p.sequences:,}",
-        f"  {'batch of ' + format(p.batch, ','):<18}  " + ("fits" if p.batch_fits else "does NOT fit")
+        f"  {'batch of ' + format(p.batch, ','):<18}  "
+        + ("fits" if p.batch_fits else "does NOT fit")
         + f" ({p.batch_bytes / GB:,.1f} GB of cache)",
         f"  leaves out: {LEFT_OUT}; so the sequence count is an upper bound.",
     ]
@@ -196,8 +226,11 @@ def main(argv: list[str] | None = None) -> int:
     inspect.add_argument("config", nargs="+", help="paths to Hugging Face config.json files")
     inspect.add_argument("--json", action="store_true", help="print a JSON object (a list for several configs)")
     inspect.add_argument("--seq-len", default="4096", help="sequence length for FLOPs (default 4096)")
-    inspect.add_argument("--context", default=None,
-                         help="context for the KV cache (default 131072, or the model's max_position_embeddings)")
+    inspect.add_argument(
+        "--context",
+        default=None,
+        help="context for the KV cache (default 131072, or the model's max_position_embeddings)",
+    )
     inspect.add_argument("--kv-dtype", default="bf16", choices=list(BYTES_PER_ELEMENT), help="KV-cache dtype")
     plan_p = sub.add_parser("plan", help="do the weights fit, and how many sequences fit beside them")
     plan_p.add_argument("config", help="path to a Hugging Face config.json")
@@ -206,8 +239,12 @@ def main(argv: list[str] | None = None) -> int:
     plan_p.add_argument("--context", required=True, help="tokens per sequence")
     plan_p.add_argument("--kv-dtype", default="bf16", choices=list(BYTES_PER_ELEMENT), help="KV-cache dtype")
     plan_p.add_argument("--batch", default="1", help="sequences to check (default 1)")
-    plan_p.add_argument("--weights", default="stored", choices=list(WEIGHT_MODES),
-                        help="weights as stored (default) or every parameter at one dtype")
+    plan_p.add_argument(
+        "--weights",
+        default="stored",
+        choices=list(WEIGHT_MODES),
+        help="weights as stored (default) or every parameter at one dtype",
+    )
     plan_p.add_argument("--reserve", default="0", help="fraction of HBM held back (default 0)")
     plan_p.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)

@@ -13,9 +13,9 @@ Convention (the one DeepSeek's ISCA '25 paper uses for its Table 2, "training co
 
 from __future__ import annotations
 
-from dsv3.checks import positive
 from dsv3.arch.params import ParamCount, count_params, mtp_params
 from dsv3.arch.spec import MLA, Architecture
+from dsv3.checks import positive
 
 TRAINING_MULTIPLIER = 3.0  # backward ~ 2 x forward (gradients for activations and for weights)
 
@@ -49,8 +49,9 @@ def forward_breakdown(arch: Architecture, seq_len: int = 4096, causal: bool = Tr
     }
 
 
-def forward_flops_per_token(arch: Architecture, seq_len: int = 4096, causal: bool = True,
-                            include_mtp: bool = False) -> float:
+def forward_flops_per_token(
+    arch: Architecture, seq_len: int = 4096, causal: bool = True, include_mtp: bool = False
+) -> float:
     """Forward FLOPs for one token at sequence length ``seq_len``.
 
     With ``include_mtp`` (DeepSeek-V3), the multi-token-prediction module's own pass is added:
@@ -64,8 +65,9 @@ def forward_flops_per_token(arch: Architecture, seq_len: int = 4096, causal: boo
     return flops
 
 
-def training_flops_per_token(arch: Architecture, seq_len: int = 4096, causal: bool = True,
-                             include_mtp: bool = False) -> float:
+def training_flops_per_token(
+    arch: Architecture, seq_len: int = 4096, causal: bool = True, include_mtp: bool = False
+) -> float:
     """Training FLOPs per token: 3 x :func:`forward_flops_per_token` (ISCA '25 Table 2 convention)."""
     return TRAINING_MULTIPLIER * forward_flops_per_token(arch, seq_len, causal, include_mtp)
 
@@ -93,6 +95,7 @@ def crossover_seq_len(a: Architecture, b: Architecture, low: int = 1, high: int 
     Both costs are linear in the mean context, so they cross at most once; ``None`` if ``a`` stays
     cheaper up to ``high``. Found by bisection over integer lengths.
     """
+
     def a_dearer(t: int) -> bool:
         return training_flops_per_token(a, t) > training_flops_per_token(b, t)
 

@@ -14,22 +14,25 @@ means for serving (memory, sequences that fit, bytes read) is :mod:`dsv3.serving
 
 from __future__ import annotations
 
-from dsv3.arch.spec import MLA, Architecture, GQA
+from dsv3.arch.spec import GQA, MLA, Architecture
 from dsv3.checks import positive_int
 from dsv3.units import bytes_per_element
-
 
 # --- DeepSeek-V2 Table 1 -----------------------------------------------------------------------
 
 
 def mha_elements(n_heads: int, head_dim: int, n_layers: int) -> int:
     """MHA, DeepSeek-V2 Table 1: 2 n_h d_h l (a key and a value of d_h per head per layer)."""
-    return 2 * positive_int("n_heads", n_heads) * positive_int("head_dim", head_dim) * positive_int("n_layers", n_layers)
+    return (
+        2 * positive_int("n_heads", n_heads) * positive_int("head_dim", head_dim) * positive_int("n_layers", n_layers)
+    )
 
 
 def gqa_elements(n_groups: int, head_dim: int, n_layers: int) -> int:
     """GQA, DeepSeek-V2 Table 1: 2 n_g d_h l (one key and value per group of query heads)."""
-    return 2 * positive_int("n_groups", n_groups) * positive_int("head_dim", head_dim) * positive_int("n_layers", n_layers)
+    return (
+        2 * positive_int("n_groups", n_groups) * positive_int("head_dim", head_dim) * positive_int("n_layers", n_layers)
+    )
 
 
 def mqa_elements(head_dim: int, n_layers: int) -> int:
@@ -53,12 +56,12 @@ def attention_kind(attention: GQA | MLA) -> str:
 
 def kv_cache_formula(arch: Architecture) -> str:
     """The Table 1 formula of ``arch`` with its config's numbers, e.g. ``'(512 + 64) x 61'``."""
-    a, l = arch.attention, arch.n_layers
+    a, n_layers = arch.attention, arch.n_layers
     if isinstance(a, MLA):
-        return f"({a.kv_lora_rank} + {a.qk_rope_head_dim}) x {l}"
+        return f"({a.kv_lora_rank} + {a.qk_rope_head_dim}) x {n_layers}"
     if a.n_kv_heads == 1:
-        return f"2 x {a.head_dim} x {l}"
-    return f"2 x {a.n_kv_heads} x {a.head_dim} x {l}"
+        return f"2 x {a.head_dim} x {n_layers}"
+    return f"2 x {a.n_kv_heads} x {a.head_dim} x {n_layers}"
 
 
 def kv_cache_elements_per_layer(attention: GQA | MLA) -> int:

@@ -58,7 +58,8 @@ def indexer_cache_bytes_per_token(arch: Architecture) -> float:
     if arch.indexer is None:
         return 0.0
     per_layer = arch.indexer.head_dim * bytes_per_element("fp8") + (
-        arch.indexer.head_dim // INDEXER_SCALE_BLOCK) * bytes_per_element("fp32")
+        arch.indexer.head_dim // INDEXER_SCALE_BLOCK
+    ) * bytes_per_element("fp32")
     return per_layer * arch.n_layers
 
 

@@ -23,11 +23,13 @@ from dsv3.checks import ConfigError
 Convention = Literal["with_embedding_and_head", "without_embedding", "without_embedding_and_head"]
 
 #: Activated-parameter conventions: which of the embedding and the output head are counted.
-CONVENTIONS: MappingProxyType[Convention, str] = MappingProxyType({
-    "with_embedding_and_head": "with the input embedding and the output head",
-    "without_embedding": "without the input embedding (a lookup, not a matmul)",
-    "without_embedding_and_head": "without the embedding and the output head",
-})
+CONVENTIONS: MappingProxyType[Convention, str] = MappingProxyType(
+    {
+        "with_embedding_and_head": "with the input embedding and the output head",
+        "without_embedding": "without the input embedding (a lookup, not a matmul)",
+        "without_embedding_and_head": "without the embedding and the output head",
+    }
+)
 
 
 @dataclass

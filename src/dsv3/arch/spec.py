@@ -16,8 +16,21 @@ from typing import Any, Literal
 from dsv3.checks import ConfigError, non_negative_int, positive_int
 
 Family = Literal[
-    "deepseek_v2", "deepseek_v3", "deepseek_v32", "llama", "mistral", "qwen2", "qwen3", "mixtral", "qwen2_moe",
-    "qwen3_moe", "gpt_oss", "gemma2", "gemma3_text", "phi3", "llama4_text",
+    "deepseek_v2",
+    "deepseek_v3",
+    "deepseek_v32",
+    "llama",
+    "mistral",
+    "qwen2",
+    "qwen3",
+    "mixtral",
+    "qwen2_moe",
+    "qwen3_moe",
+    "gpt_oss",
+    "gemma2",
+    "gemma3_text",
+    "phi3",
+    "llama4_text",
 ]
 
 #: Dtypes a checkpoint's unquantized tensors may be published in (``torch_dtype``).
@@ -204,8 +217,9 @@ class Architecture:
             raise ConfigError(f"rope_theta must be positive, got {self.rope_theta!r}")
         if self.kv_windows:
             if len(self.kv_windows) != len(self.ffn):
-                raise ConfigError(f"kv_windows must have one entry per layer ({len(self.ffn)}), "
-                                  f"got {len(self.kv_windows)}")
+                raise ConfigError(
+                    f"kv_windows must have one entry per layer ({len(self.ffn)}), got {len(self.kv_windows)}"
+                )
             for w in self.kv_windows:
                 if w is not None:
                     _pos("kv_windows", w)

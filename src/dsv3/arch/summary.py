@@ -8,12 +8,15 @@ weights in bytes as stored. Used by ``dsv3 inspect`` and the chapter "Your model
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
+
+import pandas as pd
 
 from dsv3.arch.flops import training_flops_per_token
 from dsv3.arch.kv_cache import kv_cache_elements_per_token
 from dsv3.arch.kv_context import context_cache, indexer_cache_bytes_per_token
-from dsv3.arch.params import count_params
+from dsv3.arch.params import component_table, count_params
 from dsv3.arch.spec import MLA, Architecture
 from dsv3.arch.storage import UnknownQuantization, weight_bytes_as_stored
 from dsv3.checks import positive_int
@@ -29,8 +32,9 @@ def default_context(arch: Architecture) -> int:
     return DEFAULT_CONTEXT if limit is None else min(DEFAULT_CONTEXT, limit)
 
 
-def summary(arch: Architecture, seq_len: int = 4096, context_len: int | None = None,
-            kv_dtype: str = "bf16") -> dict[str, Any]:
+def summary(
+    arch: Architecture, seq_len: int = 4096, context_len: int | None = None, kv_dtype: str = "bf16"
+) -> dict[str, Any]:
     """The figures of one architecture, keyed as in ``dsv3 inspect --json``."""
     count = count_params(arch)
     moe = arch.moe
@@ -71,3 +75,43 @@ def summary(arch: Architecture, seq_len: int = 4096, context_len: int | None = N
         "weight_storage": storage,
         "weight_bytes_as_stored": stored_bytes,
     }
+
+
+def parameter_summary(archs: Mapping[str, Architecture]) -> pd.DataFrame:
+    """Total and activated parameters of each model, in billions, under the three conventions (MoE chapter).
+
+    Columns: ``model``, ``kind`` (MoE or dense), ``total``, ``activated`` (with embedding and head),
+    ``activated without embedding``, ``activated without embedding and head``, ``activated / total``.
+    """
+    rows = []
+    for name, arch in archs.items():
+        c = count_params(arch)
+        rows.append(
+            {
+                "model": name,
+                "kind": "MoE" if arch.is_moe else "dense",
+                "total": c.total_params / 1e9,
+                "activated": c.activated() / 1e9,
+                "activated without embedding": c.activated("without_embedding") / 1e9,
+                "activated without embedding and head": c.activated("without_embedding_and_head") / 1e9,
+                "activated / total": c.activated() / c.total_params,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def routed_share(archs: Mapping[str, Architecture]) -> pd.DataFrame:
+    """The routed experts' share of the total and of the activated parameters, per MoE model (MoE chapter)."""
+    rows = []
+    for name, arch in archs.items():
+        if not arch.is_moe:
+            continue
+        t = component_table(count_params(arch)).set_index("component")
+        rows.append(
+            {
+                "model": name,
+                "routed experts, share of total": t.loc["routed experts", "share of total"],
+                "routed experts, share of activated": t.loc["routed experts", "share of activated"],
+            }
+        )
+    return pd.DataFrame(rows)

@@ -33,10 +33,11 @@ DeepSeek-V3.2's ``indexer`` (``inference/model.py`` of deepseek-ai/DeepSeek-V3.2
 Dtypes as stored: an unquantized checkpoint stores every tensor at its ``torch_dtype``; gpt-oss's
 MXFP4 checkpoint (``quant_method: mxfp4``) stores the routed experts' weights as 4-bit E2M1 values
 in blocks of 32 sharing one 8-bit E8M0 scale (``*_blocks`` and ``*_scales``, both U8 in the
-safetensors), everything else (``modules_to_not_convert``, the expert biases) in BF16. An FP8 checkpoint (``quantization_config.weight_block_size``, README_WEIGHTS.md)
-stores the linear weights of attention, MLPs and experts as F8_E4M3 with one F32 scale per
-128 x 128 block (``weight_scale_inv``, ceil(out/128) x ceil(in/128)); embedding, head, router,
-norms and the MTP projection stay BF16 (V3 report Section 3.3.1), the routing bias is F32.
+safetensors), everything else (``modules_to_not_convert``, the expert biases) in BF16. An FP8
+checkpoint (``quantization_config.weight_block_size``, README_WEIGHTS.md) stores the linear
+weights of attention, MLPs and experts as F8_E4M3 with one F32 scale per 128 x 128 block
+(``weight_scale_inv``, ceil(out/128) x ceil(in/128)); embedding, head, router, norms and the MTP
+projection stay BF16 (V3 report Section 3.3.1), the routing bias is F32.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ from enum import Enum
 from functools import lru_cache
 from typing import Literal
 
-from dsv3.arch.spec import MLA, Architecture, DenseMLP, GQA, MoE
+from dsv3.arch.spec import GQA, MLA, Architecture, DenseMLP, MoE
 from dsv3.checks import ConfigError
 
 Dtype = Literal["BF16", "F16", "F32", "F8_E4M3", "MXFP4", "E8M0"]
@@ -166,8 +167,10 @@ def attention_matrices(att: GQA | MLA, d: int) -> list[Matrix]:
         q: list[Matrix] = (
             [("q_proj", att.n_heads * att.qk_head_dim, d, False)]
             if att.q_lora_rank is None
-            else [("q_a_proj", att.q_lora_rank, d, att.bias),
-                  ("q_b_proj", att.n_heads * att.qk_head_dim, att.q_lora_rank, False)]
+            else [
+                ("q_a_proj", att.q_lora_rank, d, att.bias),
+                ("q_b_proj", att.n_heads * att.qk_head_dim, att.q_lora_rank, False),
+            ]
         )
         return q + [
             ("kv_a_proj_with_mqa", att.kv_lora_rank + att.qk_rope_head_dim, d, att.bias),
@@ -195,7 +198,11 @@ def attention_norms(att: GQA | MLA) -> dict[str, int]:
 
 def mlp_matrices(d: int, intermediate: int, bias: bool = False) -> list[Matrix]:
     """A SwiGLU MLP: gate and up projections (i x d) and the down projection (d x i)."""
-    return [("gate_proj", intermediate, d, bias), ("up_proj", intermediate, d, bias), ("down_proj", d, intermediate, bias)]
+    return [
+        ("gate_proj", intermediate, d, bias),
+        ("up_proj", intermediate, d, bias),
+        ("down_proj", d, intermediate, bias),
+    ]
 
 
 def mlp_params(d: int, intermediate: int, bias: bool = False) -> int:
@@ -213,28 +220,92 @@ class _Builder:
         self.dtype: Dtype = TORCH_TO_STORED.get(arch.torch_dtype, "BF16")
         self.out: list[Tensor] = []
 
-    def add(self, name: str, shape: tuple[int, ...], component: Component, *, part: str = "", dtype: Dtype | None = None,
-            copies: int = 1, active: int | None = None, mtp: bool = False, shared: bool = False) -> None:
-        self.out.append(Tensor(name, shape, dtype or self.dtype, component, part, copies,
-                               copies if active is None else active, mtp, shared))
+    def add(
+        self,
+        name: str,
+        shape: tuple[int, ...],
+        component: Component,
+        *,
+        part: str = "",
+        dtype: Dtype | None = None,
+        copies: int = 1,
+        active: int | None = None,
+        mtp: bool = False,
+        shared: bool = False,
+    ) -> None:
+        self.out.append(
+            Tensor(
+                name,
+                shape,
+                dtype or self.dtype,
+                component,
+                part,
+                copies,
+                copies if active is None else active,
+                mtp,
+                shared,
+            )
+        )
 
-    def linear(self, prefix: str, matrices: Iterable[Matrix], component: Component, *, copies: int = 1,
-               active: int | None = None, mtp: bool = False, quantize: bool = True, mxfp4: bool = False) -> None:
+    def linear(
+        self,
+        prefix: str,
+        matrices: Iterable[Matrix],
+        component: Component,
+        *,
+        copies: int = 1,
+        active: int | None = None,
+        mtp: bool = False,
+        quantize: bool = True,
+        mxfp4: bool = False,
+    ) -> None:
         block = self.block if quantize else None
         for part, out, inp, bias in matrices:
             dtype: Dtype | None = "MXFP4" if mxfp4 else ("F8_E4M3" if block is not None else None)
-            self.add(f"{prefix}.{part}.weight", (out, inp), component, part=part, dtype=dtype,
-                     copies=copies, active=active, mtp=mtp)
+            self.add(
+                f"{prefix}.{part}.weight",
+                (out, inp),
+                component,
+                part=part,
+                dtype=dtype,
+                copies=copies,
+                active=active,
+                mtp=mtp,
+            )
             if bias:
-                self.add(f"{prefix}.{part}.bias", (out,), component, part=part, copies=copies, active=active, mtp=mtp,
-                         dtype="BF16" if mxfp4 else None)
+                self.add(
+                    f"{prefix}.{part}.bias",
+                    (out,),
+                    component,
+                    part=part,
+                    copies=copies,
+                    active=active,
+                    mtp=mtp,
+                    dtype="BF16" if mxfp4 else None,
+                )
             if block is not None and self.include_scales:
                 b0, b1 = block
-                self.add(f"{prefix}.{part}.weight_scale_inv", (math.ceil(out / b0), math.ceil(inp / b1)),
-                         Component.FP8_SCALES, part=part, dtype="F32", copies=copies, active=0, mtp=mtp)
+                self.add(
+                    f"{prefix}.{part}.weight_scale_inv",
+                    (math.ceil(out / b0), math.ceil(inp / b1)),
+                    Component.FP8_SCALES,
+                    part=part,
+                    dtype="F32",
+                    copies=copies,
+                    active=0,
+                    mtp=mtp,
+                )
             if mxfp4 and self.include_scales:
-                self.add(f"{prefix}.{part}_scales", (out, math.ceil(inp / MXFP4_BLOCK)), Component.MXFP4_SCALES,
-                         part=part, dtype="E8M0", copies=copies, active=0, mtp=mtp)
+                self.add(
+                    f"{prefix}.{part}_scales",
+                    (out, math.ceil(inp / MXFP4_BLOCK)),
+                    Component.MXFP4_SCALES,
+                    part=part,
+                    dtype="E8M0",
+                    copies=copies,
+                    active=0,
+                    mtp=mtp,
+                )
 
     def layer(self, i: int, ffn: DenseMLP | MoE, mtp: bool = False) -> None:
         arch, d = self.arch, self.arch.hidden_size
@@ -247,8 +318,12 @@ class _Builder:
             self.add(f"{p}.self_attn.{part}.weight", (n,), Component.ATTENTION_NORMS, part=part, mtp=mtp)
         if arch.indexer is not None and isinstance(att, MLA) and att.q_lora_rank is not None:
             ix, q = arch.indexer, f"{p}.self_attn.indexer"
-            self.linear(q, [("wq_b", ix.n_heads * ix.head_dim, att.q_lora_rank, False), ("wk", ix.head_dim, d, False)],
-                        Component.INDEXER, mtp=mtp)
+            self.linear(
+                q,
+                [("wq_b", ix.n_heads * ix.head_dim, att.q_lora_rank, False), ("wk", ix.head_dim, d, False)],
+                Component.INDEXER,
+                mtp=mtp,
+            )
             self.add(f"{q}.k_norm.weight", (ix.head_dim,), Component.INDEXER, part="k_norm", dtype="F32", mtp=mtp)
             self.add(f"{q}.k_norm.bias", (ix.head_dim,), Component.INDEXER, part="k_norm", dtype="F32", mtp=mtp)
             self.linear(q, [("weights_proj", ix.n_heads, d, False)], Component.INDEXER, mtp=mtp, quantize=False)
@@ -262,8 +337,15 @@ class _Builder:
             return
         experts = mlp_matrices(d, ffn.expert_intermediate_size, ffn.expert_bias)
         fused = arch.family in ("gpt_oss", "llama4_text")  # one gate_up_proj per expert
-        self.linear(f"{m}.experts.*", _fused_mlp(experts) if fused else experts, Component.ROUTED_EXPERTS,
-                    copies=ffn.n_routed, active=ffn.top_k, mtp=mtp, mxfp4=arch.quant_method == "mxfp4")
+        self.linear(
+            f"{m}.experts.*",
+            _fused_mlp(experts) if fused else experts,
+            Component.ROUTED_EXPERTS,
+            copies=ffn.n_routed,
+            active=ffn.top_k,
+            mtp=mtp,
+            mxfp4=arch.quant_method == "mxfp4",
+        )
         if ffn.n_shared:
             name = f"{m}.shared_expert" if llama4 or ffn.shared_gate else f"{m}.shared_experts"
             self.linear(name, mlp_matrices(d, ffn.shared_intermediate_size), Component.SHARED_EXPERTS, mtp=mtp)
@@ -274,8 +356,7 @@ class _Builder:
         if ffn.router_bias and arch.family == "gpt_oss":
             self.add(f"{router}.bias", (ffn.n_routed,), Component.ROUTER_BIAS, mtp=mtp)
         elif ffn.router_bias:
-            self.add(f"{router}.e_score_correction_bias", (ffn.n_routed,), Component.ROUTER_BIAS, dtype="F32",
-                     mtp=mtp)
+            self.add(f"{router}.e_score_correction_bias", (ffn.n_routed,), Component.ROUTER_BIAS, dtype="F32", mtp=mtp)
 
 
 #: The norms of one layer: two (before attention and before the MLP), or Gemma's four.
@@ -359,5 +440,6 @@ def fp8_scale_elements(arch: Architecture, include_mtp: bool = True) -> int:
     """Scale factors stored beside an FP8 checkpoint's weights: one per ``b0 x b1`` weight block."""
     if arch.fp8_block is None:
         raise ConfigError(f"{arch.name} is not an FP8 checkpoint (no quantization_config.weight_block_size)")
-    return sum(t.elements for t in inventory(arch, include_mtp, include_scales=True)
-               if t.component is Component.FP8_SCALES)
+    return sum(
+        t.elements for t in inventory(arch, include_mtp, include_scales=True) if t.component is Component.FP8_SCALES
+    )

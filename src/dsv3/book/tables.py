@@ -7,9 +7,20 @@ element its id (``T_<table_id>``), which the site check finds on the page.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import Required, TypedDict, Unpack
 
 import pandas as pd
 from IPython.display import HTML, display
+
+
+class TableOptions(TypedDict, total=False):
+    """What :func:`to_html` and :func:`show` take besides the frame (``source`` and ``table_id`` are required)."""
+
+    source: Required[str]
+    table_id: Required[str]
+    formats: Mapping[str, str | Callable[[object], str]] | None
+    bold: pd.DataFrame | None
+    index: bool
 
 
 def to_html(
@@ -47,21 +58,12 @@ def to_html(
     return styler.to_html()
 
 
-def show(
-    df: pd.DataFrame,
-    *,
-    source: str,
-    table_id: str,
-    formats: Mapping[str, str | Callable[[object], str]] | None = None,
-    bold: pd.DataFrame | None = None,
-    index: bool = False,
-    scroll: bool = False,
-) -> None:
+def show(df: pd.DataFrame, *, scroll: bool = False, **options: Unpack[TableOptions]) -> None:
     """Display :func:`to_html` of ``df`` in the notebook, wherever the call stands in its cell.
 
     It returns nothing on purpose: a table must never depend on being the last expression of a
     cell to reach the page. ``scroll`` wraps a table that is wider than the text column by nature
     (many model columns) in a ``div.scroll-table`` that scrolls sideways.
     """
-    html = to_html(df, source=source, table_id=table_id, formats=formats, bold=bold, index=index)
+    html = to_html(df, **options)
     display(HTML(f'<div class="scroll-table">{html}</div>' if scroll else html))

@@ -31,7 +31,9 @@ def check_published(table: pd.DataFrame, config_dir: Path) -> pd.DataFrame:
         computed = measure(rec.convention)
         if rec.rounding == "none":
             as_published = math.nan
-            ok = not any(prints_as(measure(c), rec.published, rec.unit, r) for c in CONVENTIONS for r in ("nearest", "down"))
+            ok = not any(
+                prints_as(measure(c), rec.published, rec.unit, r) for c in CONVENTIONS for r in ("nearest", "down")
+            )
         else:
             as_published = rounded(computed, rec.rounding, rec.unit)
             ok = prints_as(computed, rec.published, rec.unit, rec.rounding)

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dsv3.claims.reproduce import check_table
 from dsv3.arch.params import count_params, mtp_params, mtp_unique
 from dsv3.arch.spec import Architecture
-from dsv3.arch.tensors import fp8_scale_elements
+from dsv3.arch.tensors import fp8_scale_elements, stored_elements
+from dsv3.claims.reproduce import check_table
 from dsv3.inputs.facts import fact
 
 
@@ -25,34 +25,56 @@ def v3_parameter_reconciliation(arch: Architecture) -> pd.DataFrame:
     """
     main, mtp = count_params(arch), mtp_params(arch)
     projection = mtp.total["MTP projection"]
-    stored_main_and_mtp = main.total_params + mtp.total_params
     scales = fp8_scale_elements(arch)
     rows = [
-        ("params.v3.paper_total", main.total_params,
-         "the main model's stored weights, embedding and head included"),
-        ("params.v3.paper_activated", main.activated("without_embedding"),
-         "activated weights without the input embedding (a lookup), the output head counted; "
-         f"with both ends the count is {main.activated() / 1e9:.2f}B, which would round to 38B"),
-        ("params.v3.readme_total", main.total_params,
-         "the 61-layer main model that inference/model.py builds, embedding and head included"),
-        ("params.v3.readme_embedding", main.total["embedding"],
-         "the embedding (vocabulary 129,280 x 7,168); the output head has the same shape"),
-        ("params.v3.readme_activated", main.activated("without_embedding"),
-         "the nearest convention: activated without the input embedding (the head counted once), "
-         f"{(fact('params.v3.readme_activated').value - main.activated('without_embedding')) / 1e9:.2f}B short; "
-         f"counting both 0.93B matrices, as the parenthesis says, gives {main.activated() / 1e9:.2f}B. "
-         "No count of whole weight matrices gives 36.7B"),
-        ("params.v3.mtp_unique", mtp_unique(mtp) - projection,
-         f"the MTP module without its shared embedding and head, and without its {projection / 1e9:.3f}B "
-         f"projection M (with it: {mtp_unique(mtp) / 1e9:.2f}B); the README does not say what it leaves out, "
-         "but this is the count that reproduces its figure"),
-        ("params.v3.mtp_activated", mtp.activated() - projection,
-         "the MTP module's activated weights with the shared embedding and head, again without M"),
-        ("params.v3.hf_mtp", mtp.total_params,
-         "the MTP module as stored, with its copies of the embedding and head; the 14B is 685B - 671B, "
-         "a difference of two rounded figures"),
-        ("params.v3.hf_total", stored_main_and_mtp + scales,
-         f"every stored tensor: main model, MTP module and {scales / 1e6:.1f}M FP8 block scales "
-         "(the checkpoint's safetensors total to the element)"),
+        ("params.v3.paper_total", main.total_params, "the main model's stored weights, embedding and head included"),
+        (
+            "params.v3.paper_activated",
+            main.activated("without_embedding"),
+            "activated weights without the input embedding (a lookup), the output head counted; "
+            f"with both ends the count is {main.activated() / 1e9:.2f}B, which would round to 38B",
+        ),
+        (
+            "params.v3.readme_total",
+            main.total_params,
+            "the 61-layer main model that inference/model.py builds, embedding and head included",
+        ),
+        (
+            "params.v3.readme_embedding",
+            main.total["embedding"],
+            "the embedding (vocabulary 129,280 x 7,168); the output head has the same shape",
+        ),
+        (
+            "params.v3.readme_activated",
+            main.activated("without_embedding"),
+            "the nearest convention: activated without the input embedding (the head counted once), "
+            f"{(fact('params.v3.readme_activated').value - main.activated('without_embedding')) / 1e9:.2f}B short; "
+            f"counting both 0.93B matrices, as the parenthesis says, gives {main.activated() / 1e9:.2f}B. "
+            "No count of whole weight matrices gives 36.7B",
+        ),
+        (
+            "params.v3.mtp_unique",
+            mtp_unique(mtp) - projection,
+            f"the MTP module without its shared embedding and head, and without its {projection / 1e9:.3f}B "
+            f"projection M (with it: {mtp_unique(mtp) / 1e9:.2f}B); the README does not say what it leaves out, "
+            "but this is the count that reproduces its figure",
+        ),
+        (
+            "params.v3.mtp_activated",
+            mtp.activated() - projection,
+            "the MTP module's activated weights with the shared embedding and head, again without M",
+        ),
+        (
+            "params.v3.hf_mtp",
+            mtp.total_params,
+            "the MTP module as stored, with its copies of the embedding and head; the 14B is 685B - 671B, "
+            "a difference of two rounded figures",
+        ),
+        (
+            "params.v3.hf_total",
+            stored_elements(arch),
+            f"every stored tensor: main model, MTP module and {scales / 1e6:.1f}M FP8 block scales "
+            "(the checkpoint's safetensors total to the element)",
+        ),
     ]
     return check_table(rows)

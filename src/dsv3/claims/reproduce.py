@@ -42,7 +42,9 @@ def check_row(fact_id: str, computed: float, note: str | None = None) -> dict[st
         "figure, as printed": f.quote,
         "as printed": _printed(f),
         "as computed": _short(float(computed)),
-        "tolerance": "a bound" if f.relation != "=" else ("exact" if f.tolerance == 0 else f"± {_short(f.tolerance, 6)}"),
+        "tolerance": "a bound"
+        if f.relation != "="
+        else ("exact" if f.tolerance == 0 else f"± {_short(f.tolerance, 6)}"),
         "follows?": FOLLOWS if f.agrees(float(computed)) else DOES_NOT_FOLLOW,
         "unit": f.unit,
         "source": f.source,
@@ -72,7 +74,10 @@ def reproduce(computed: Mapping[str, float]) -> pd.DataFrame:
     if len(failed):
         raise NotReproduced(
             "not reproduced: "
-            + "; ".join(f"{fid}: computed {computed[fid]:.6g}, published {fact(fid).value:.6g}"
-                        for fid in computed if not fact(fid).agrees(float(computed[fid])))
+            + "; ".join(
+                f"{fid}: computed {computed[fid]:.6g}, published {fact(fid).value:.6g}"
+                for fid in computed
+                if not fact(fid).agrees(float(computed[fid]))
+            )
         )
     return table

@@ -61,6 +61,11 @@ def decimals(metric: str) -> int:
     return 3 if lower_is_better(metric) else 1
 
 
+def resolution(metric: str) -> float:
+    """The unit of the last printed digit for ``metric``: 0.1 for points, 0.001 for BPB (:func:`decimals`)."""
+    return float(10.0 ** -decimals(metric))
+
+
 def format_score(value: float, metric: str) -> str:
     """A score as the paper prints it (``78.8``, ``9.0``, ``0.606``); a missing one as ``-``."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -109,8 +114,9 @@ def wide(scores: pd.DataFrame, table: str) -> pd.DataFrame:
     _check_table(table)
     part = scores[scores["table"] == table]
     order = list(dict.fromkeys(zip(part["benchmark"], part["metric"])))
-    values = part.pivot_table(index=["benchmark", "metric"], columns="model", values="value", aggfunc="first",
-                              dropna=False)
+    values = part.pivot_table(
+        index=["benchmark", "metric"], columns="model", values="value", aggfunc="first", dropna=False
+    )
     meta = part.drop_duplicates(["benchmark", "metric"]).set_index(["benchmark", "metric"])
     out = meta.loc[order, ["category", "shots"]].join(values.loc[order, models_of(scores, table)])
     return out.reset_index()[["category", "benchmark", "metric", "shots", *models_of(scores, table)]]
@@ -146,7 +152,10 @@ def bold_cells(scores: pd.DataFrame, tie: float | None = None) -> pd.Series:
             for model in models_of(scores, table)
         }
         part = scores["table"] == table
-        out[part] = [lookup[(b, m, model)] for b, m, model in scores.loc[part, ["benchmark", "metric", "model"]].itertuples(index=False)]
+        out[part] = [
+            lookup[(b, m, model)]
+            for b, m, model in scores.loc[part, ["benchmark", "metric", "model"]].itertuples(index=False)
+        ]
     return out
 
 
@@ -219,7 +228,7 @@ def wtl_table(scores: pd.DataFrame, table: str, tie: float | None = None) -> pd.
     """:func:`head_to_head` laid out for reading: one row per category (then ``all``), one column per
     peer in the paper's order, each cell ``"wins / ties / losses"``."""
     h2h = head_to_head(scores, table, tie)
-    h2h["w / t / l"] = [f"{w} / {t} / {l}" for w, t, l in zip(h2h["wins"], h2h["ties"], h2h["losses"])]
+    h2h["w / t / l"] = [f"{w} / {t} / {lo}" for w, t, lo in zip(h2h["wins"], h2h["ties"], h2h["losses"])]
     out = h2h.pivot(index="category", columns="peer", values="w / t / l")
     return out.loc[list(dict.fromkeys(h2h["category"])), list(dict.fromkeys(h2h["peer"]))].rename_axis(columns=None)
 
@@ -264,7 +273,9 @@ def score(scores: pd.DataFrame, table: str, model: str, benchmark: str, metric: 
     return float(part["value"].iloc[0])
 
 
-def mean_scores(scores: pd.DataFrame, table: str, models: list[str], benchmarks: Mapping[str, str] | None = None) -> pd.Series:
+def mean_scores(
+    scores: pd.DataFrame, table: str, models: list[str], benchmarks: Mapping[str, str] | None = None
+) -> pd.Series:
     """Unweighted mean score of each of ``models`` over the rows of ``table`` where all have a score.
 
     ``benchmarks`` (benchmark -> metric) restricts the rows. BPB rows are refused: a mean of

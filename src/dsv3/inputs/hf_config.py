@@ -33,12 +33,19 @@ import json
 from pathlib import Path
 from typing import Any, cast
 
-from dsv3.arch.spec import MLA, TORCH_DTYPES, Architecture, DenseMLP, Family, GQA, Indexer, MoE
+from dsv3.arch.spec import GQA, MLA, TORCH_DTYPES, Architecture, DenseMLP, Family, Indexer, MoE
 from dsv3.checks import ConfigError
 from dsv3.inputs.paths import REPO_ROOT
 
-__all__ = ["ARCHITECTURES", "ConfigError", "load_config", "parse_config", "shipped_configs", "supported_families",
-           "text_model"]
+__all__ = [
+    "ARCHITECTURES",
+    "ConfigError",
+    "load_config",
+    "parse_config",
+    "shipped_configs",
+    "supported_families",
+    "text_model",
+]
 
 #: model_type -> the ``architectures`` entry a causal-LM checkpoint of that type declares.
 ARCHITECTURES: dict[str, str] = {
@@ -106,7 +113,9 @@ def _family(cfg: dict[str, Any]) -> Family:
     if not isinstance(archs, list):
         raise ConfigError(f"'architectures' must be a list, got {archs!r}")
     if model_type is None and not archs:
-        raise ConfigError(f"config has neither 'model_type' nor 'architectures' (supported families: {supported_families()})")
+        raise ConfigError(
+            f"config has neither 'model_type' nor 'architectures' (supported families: {supported_families()})"
+        )
     if model_type in ARCHITECTURES:
         if archs and archs[0] != ARCHITECTURES[model_type]:
             raise ConfigError(
@@ -129,7 +138,8 @@ def text_model(cfg: dict[str, Any]) -> dict[str, Any]:
     """
     archs = cfg.get("architectures") or []
     known = cfg.get("model_type") in ARCHITECTURES or (
-        isinstance(archs, list) and bool(archs) and archs[0] in ARCHITECTURES.values())
+        isinstance(archs, list) and bool(archs) and archs[0] in ARCHITECTURES.values()
+    )
     inner = cfg.get("text_config")
     if known or not isinstance(inner, dict):
         return cfg
@@ -155,14 +165,14 @@ def _gqa(cfg: dict[str, Any], *, qkv_bias: bool, o_bias: bool, qk_norm: bool) ->
     n_heads = _int(cfg, "num_attention_heads")
     n_kv = _int(cfg, "num_key_value_heads", n_heads)
     if n_kv > n_heads or n_heads % n_kv:
-        raise ConfigError(
-            f"'num_key_value_heads' ({n_kv}) must divide 'num_attention_heads' ({n_heads})"
-        )
+        raise ConfigError(f"'num_key_value_heads' ({n_kv}) must divide 'num_attention_heads' ({n_heads})")
     if "head_dim" in cfg and cfg["head_dim"] is not None:
         head_dim = _int(cfg, "head_dim")
     else:
         if d % n_heads:
-            raise ConfigError(f"'hidden_size' ({d}) is not divisible by 'num_attention_heads' ({n_heads}); give 'head_dim'")
+            raise ConfigError(
+                f"'hidden_size' ({d}) is not divisible by 'num_attention_heads' ({n_heads}); give 'head_dim'"
+            )
         head_dim = d // n_heads
     return GQA(n_heads, n_kv, head_dim, qkv_bias=qkv_bias, o_bias=o_bias, qk_norm=qk_norm)
 
@@ -210,8 +220,9 @@ def _deepseek(cfg: dict[str, Any], family: Family) -> tuple[MLA, tuple[DenseMLP 
 
 def _mixtral(cfg: dict[str, Any]) -> tuple[DenseMLP | MoE, ...]:
     n = _int(cfg, "num_local_experts")
-    moe = MoE(n_routed=n, top_k=_top_k(cfg, n, "num_local_experts"),
-              expert_intermediate_size=_int(cfg, "intermediate_size"))
+    moe = MoE(
+        n_routed=n, top_k=_top_k(cfg, n, "num_local_experts"), expert_intermediate_size=_int(cfg, "intermediate_size")
+    )
     return (moe,) * _int(cfg, "num_hidden_layers")
 
 
@@ -275,8 +286,13 @@ def _gpt_oss(cfg: dict[str, Any]) -> tuple[GQA, tuple[DenseMLP | MoE, ...], tupl
     g = _gqa(cfg, qkv_bias=bias, o_bias=bias, qk_norm=False)
     attention = GQA(g.n_heads, g.n_kv_heads, g.head_dim, qkv_bias=bias, o_bias=bias, sinks=True)
     n = _int(cfg, "num_local_experts")
-    moe = MoE(n_routed=n, top_k=_top_k(cfg, n, "num_local_experts"), expert_intermediate_size=_int(cfg, "intermediate_size"),
-              router_bias=True, expert_bias=True)
+    moe = MoE(
+        n_routed=n,
+        top_k=_top_k(cfg, n, "num_local_experts"),
+        expert_intermediate_size=_int(cfg, "intermediate_size"),
+        router_bias=True,
+        expert_bias=True,
+    )
     # configuration_gpt_oss.py: layer i is sliding iff (i + 1) % 2, when layer_types is absent.
     default = ["sliding_attention" if (i + 1) % 2 else "full_attention" for i in range(n_layers)]
     types = _layer_types(cfg, n_layers, default)
@@ -318,8 +334,13 @@ def _llama4(cfg: dict[str, Any]) -> tuple[GQA, tuple[DenseMLP | MoE, ...], tuple
     attention = _gqa(cfg, qkv_bias=bias, o_bias=bias, qk_norm=False)
     n = _int(cfg, "num_local_experts")
     expert = _int(cfg, "intermediate_size")
-    moe = MoE(n_routed=n, top_k=_top_k(cfg, n, "num_local_experts"), expert_intermediate_size=expert,
-              n_shared=1, shared_intermediate_size=expert)
+    moe = MoE(
+        n_routed=n,
+        top_k=_top_k(cfg, n, "num_local_experts"),
+        expert_intermediate_size=expert,
+        n_shared=1,
+        shared_intermediate_size=expert,
+    )
     dense = DenseMLP(_int(cfg, "intermediate_size_mlp"))
     step = _int(cfg, "interleave_moe_layer_step", 1)
     moe_layers = cfg.get("moe_layers")
@@ -346,7 +367,9 @@ def _llama4(cfg: dict[str, Any]) -> tuple[GQA, tuple[DenseMLP | MoE, ...], tuple
 def _indexer(cfg: dict[str, Any]) -> Indexer:
     if cfg.get("q_lora_rank") in (None, 0):
         raise ConfigError("'q_lora_rank' is required: DeepSeek-V3.2's indexer projects the compressed query")
-    return Indexer(n_heads=_int(cfg, "index_n_heads"), head_dim=_int(cfg, "index_head_dim"), topk=_int(cfg, "index_topk"))
+    return Indexer(
+        n_heads=_int(cfg, "index_n_heads"), head_dim=_int(cfg, "index_head_dim"), topk=_int(cfg, "index_topk")
+    )
 
 
 def parse_config(cfg: dict[str, Any], name: str = "model") -> Architecture:
@@ -406,7 +429,8 @@ def parse_config(cfg: dict[str, Any], name: str = "model") -> Architecture:
         raise ConfigError(f"'quantization_config.quant_method' must be a string, got {method!r}")
     block = quant.get("weight_block_size") if method == "fp8" else None
     if block is not None and (
-        not isinstance(block, list) or len(block) != 2
+        not isinstance(block, list)
+        or len(block) != 2
         or any(isinstance(b, bool) or not isinstance(b, int) or b < 1 for b in block)
     ):
         raise ConfigError(f"'quantization_config.weight_block_size' must be two positive integers, got {block!r}")
@@ -427,8 +451,9 @@ def parse_config(cfg: dict[str, Any], name: str = "model") -> Architecture:
         attention=attention,
         ffn=ffn,
         tie_word_embeddings=_bool(cfg, "tie_word_embeddings", tie_default),
-        n_mtp_layers=(_int(cfg, "num_nextn_predict_layers", 0, minimum=0)
-                      if family in ("deepseek_v3", "deepseek_v32") else 0),
+        n_mtp_layers=(
+            _int(cfg, "num_nextn_predict_layers", 0, minimum=0) if family in ("deepseek_v3", "deepseek_v32") else 0
+        ),
         fp8_block=(block[0], block[1]) if block else None,
         max_position_embeddings=_int(cfg, "max_position_embeddings") if cfg.get("max_position_embeddings") else None,
         rope_theta=float(theta),

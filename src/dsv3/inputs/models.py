@@ -32,18 +32,6 @@ MODELS = (
     SOURCE,
 )
 
-MODEL_IDS = (Column("model_id"), Column("name"), Column("maker"))
-
-MODELS = (
-    Column("model_id"),
-    Column("file"),
-    Column("model"),
-    Column("hf_repository"),
-    Column("released"),
-    Column("copy_source"),
-    SOURCE,
-)
-
 ROUNDINGS = ("nearest", "down", "exact", "none")
 
 PUBLISHED = (
@@ -63,7 +51,9 @@ def _model_ids() -> pd.DataFrame:
     table = read_table(data_file("model_ids.csv"), MODEL_IDS)
     dup = table["model_id"].duplicated()
     if dup.any():
-        raise DataError(f"model_ids.csv, row {int(dup.to_numpy().nonzero()[0][0]) + 1}, column 'model_id': duplicate id")
+        raise DataError(
+            f"model_ids.csv, row {int(dup.to_numpy().nonzero()[0][0]) + 1}, column 'model_id': duplicate id"
+        )
     return table
 
 
@@ -79,6 +69,15 @@ def model_name(model_id: str) -> str:
     if match.empty:
         raise KeyError(f"unknown model_id {model_id!r} (see data/model_ids.csv)")
     return str(match.iloc[0]["name"])
+
+
+def model_id(model: str) -> str:
+    """The ``model_id`` of a model of ``data/models/models.csv`` by its name there (``"Llama-3.1-405B"``)."""
+    table = _model_table()
+    match = table[table["model"] == model]
+    if match.empty:
+        raise KeyError(f"no model {model!r} in data/models/models.csv (have {list(table['model'])})")
+    return str(match.iloc[0]["model_id"])
 
 
 @cache
@@ -104,20 +103,6 @@ def load_model(model: str) -> Architecture:
     return load_config(data_dir() / "models" / match.iloc[0]["file"])
 
 
-ROUNDINGS = ("nearest", "down", "exact", "none")
-
-PUBLISHED = (
-    Column("file"),
-    Column("figure", choices=("total", "activated")),
-    Column("published", "number", positive=True),
-    Column("convention", choices=tuple(CONVENTIONS)),
-    Column("rounding", choices=ROUNDINGS),
-    Column("unit", "number", positive=True),
-    Column("note", required=False),
-    SOURCE,
-)
-
-
 def read_published(path: Path | None = None) -> pd.DataFrame:
     """A published-figures table in the ``published_params.csv`` format (default: the book's own)."""
     return read_table(path or data_file("models/published_params.csv"), PUBLISHED)
@@ -126,5 +111,3 @@ def read_published(path: Path | None = None) -> pd.DataFrame:
 def models_dir() -> Path:
     """``data/models/``, where the configs named by ``published_params.csv`` live."""
     return data_dir() / "models"
-
-

@@ -59,5 +59,3 @@ def price(name: str, prices: pd.DataFrame | None = None) -> pd.Series:
     if len(match) != 1:
         raise KeyError(f"no single price row {name!r} (have {list(table['name'])})")
     return match.iloc[0]
-
-

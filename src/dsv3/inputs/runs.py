@@ -53,8 +53,12 @@ def v3_extension_phases() -> list[Segment]:
     """
     steps = int(fact("v3.yarn.steps_per_phase").value)
     return [
-        (phase_tokens(steps, int(fact(f"v3.yarn.phase{i}_batch").value), int(fact(f"v3.yarn.phase{i}_seq_len").value)),
-         int(fact(f"v3.yarn.phase{i}_seq_len").value))
+        (
+            phase_tokens(
+                steps, int(fact(f"v3.yarn.phase{i}_batch").value), int(fact(f"v3.yarn.phase{i}_seq_len").value)
+            ),
+            int(fact(f"v3.yarn.phase{i}_seq_len").value),
+        )
         for i in (1, 2)
     ]
 

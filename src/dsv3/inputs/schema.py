@@ -15,7 +15,6 @@ from typing import Literal
 
 import pandas as pd
 
-
 Kind = Literal["text", "number"]
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from dsv3.evals.scores import DEEPSEEK_V3, KEY, TABLES
+from dsv3.evals.scores import KEY, TABLES
 from dsv3.inputs.paths import data_file
 from dsv3.inputs.schema import SOURCE, Column, DataError, read_table
 

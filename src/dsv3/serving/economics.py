@@ -20,8 +20,9 @@ from dsv3.training.cost import rental_cost_usd
 from dsv3.units import HOURS_PER_DAY, MILLION, SECONDS_PER_HOUR
 
 
-def daily_cost_usd(avg_nodes: float, gpus_per_node: float, usd_per_gpu_hour: float,
-                   hours: float = HOURS_PER_DAY) -> float:
+def daily_cost_usd(
+    avg_nodes: float, gpus_per_node: float, usd_per_gpu_hour: float, hours: float = HOURS_PER_DAY
+) -> float:
     """Rental cost of ``avg_nodes`` nodes for ``hours``: nodes x GPUs x $/GPU-h x h.
 
     The disclosure: 226.75 x 8 x $2 x 24 = $87,072.
@@ -30,8 +31,16 @@ def daily_cost_usd(avg_nodes: float, gpus_per_node: float, usd_per_gpu_hour: flo
     return rental_cost_usd(gpu_hours, usd_per_gpu_hour)
 
 
-def revenue_range(input_tokens: float, cache_hit_tokens: float, output_tokens: float, *,
-                  rounding: float, hit_price: float, miss_price: float, output_price: float) -> tuple[float, float]:
+def revenue_range(
+    input_tokens: float,
+    cache_hit_tokens: float,
+    output_tokens: float,
+    *,
+    rounding: float,
+    hit_price: float,
+    miss_price: float,
+    output_price: float,
+) -> tuple[float, float]:
     """Lowest and highest revenue (:func:`dsv3.serving.prices.bill`) over token counts that print as the given ones.
 
     Each count is known to within ``rounding`` / 2 (the disclosure prints whole billions, so
@@ -43,16 +52,32 @@ def revenue_range(input_tokens: float, cache_hit_tokens: float, output_tokens: f
         tin, hits = input_tokens + d_in, cache_hit_tokens + d_hit
         if hits > tin:
             hits = tin
-        values.append(bill(max(tin, 0.0), max(hits, 0.0), max(output_tokens + d_out, 0.0),
-                           hit_price=hit_price, miss_price=miss_price, output_price=output_price).total)
+        values.append(
+            bill(
+                max(tin, 0.0),
+                max(hits, 0.0),
+                max(output_tokens + d_out, 0.0),
+                hit_price=hit_price,
+                miss_price=miss_price,
+                output_price=output_price,
+            ).total
+        )
     return min(values), max(values)
 
 
-def implied_output_tokens(revenue: float, input_tokens: float, cache_hit_tokens: float, *,
-                          hit_price: float, miss_price: float, output_price: float) -> float:
+def implied_output_tokens(
+    revenue: float,
+    input_tokens: float,
+    cache_hit_tokens: float,
+    *,
+    hit_price: float,
+    miss_price: float,
+    output_price: float,
+) -> float:
     """Output tokens that make the :func:`dsv3.serving.prices.bill` total equal ``revenue``, the input counts held fixed."""
-    input_revenue = bill(input_tokens, cache_hit_tokens, 0.0, hit_price=hit_price,
-                         miss_price=miss_price, output_price=output_price).total
+    input_revenue = bill(
+        input_tokens, cache_hit_tokens, 0.0, hit_price=hit_price, miss_price=miss_price, output_price=output_price
+    ).total
     return (non_negative("revenue", revenue) - input_revenue) * MILLION / positive("output_price", output_price)
 
 

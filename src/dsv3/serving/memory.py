@@ -15,7 +15,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from dsv3.arch.kv_cache import kv_cache_bytes_per_token
 from dsv3.arch.kv_context import context_cache
 from dsv3.arch.params import count_params
 from dsv3.arch.spec import Architecture
@@ -36,8 +35,10 @@ WEIGHT_MODES = ("stored", *BYTES_PER_ELEMENT)
 
 def kv_cache_bytes(bytes_per_token: float, context_len: int, n_sequences: int = 1) -> float:
     """Bytes of cache for ``n_sequences`` sequences of ``context_len`` tokens each."""
-    return positive("bytes_per_token", bytes_per_token) * non_negative_int("context_len", context_len) * positive_int(
-        "n_sequences", n_sequences
+    return (
+        positive("bytes_per_token", bytes_per_token)
+        * non_negative_int("context_len", context_len)
+        * positive_int("n_sequences", n_sequences)
     )
 
 
@@ -55,8 +56,7 @@ def memory_left_for_cache(memory_bytes: float, weight_bytes: float) -> float:
     return positive("memory_bytes", memory_bytes) - non_negative("weight_bytes", weight_bytes)
 
 
-def max_concurrent_sequences(memory_bytes: float, weight_bytes: float, bytes_per_token: float,
-                             context_len: int) -> int:
+def max_concurrent_sequences(memory_bytes: float, weight_bytes: float, bytes_per_token: float, context_len: int) -> int:
     """Sequences of ``context_len`` tokens whose caches fit in ``memory_bytes`` beside the weights.
 
     ``floor((memory - weights) / (bytes per token x context))``, and 0 when the weights do not fit.
@@ -125,8 +125,17 @@ def check_context(arch: Architecture, context_len: int) -> int:
     return n_ctx
 
 
-def plan(arch: Architecture, *, n_gpus: int, gpu_memory_bytes: float, context_len: int, cache_dtype: str = "bf16",
-         weights: str = "stored", batch: int = 1, reserve: float = 0.0) -> NodeFit:
+def plan(
+    arch: Architecture,
+    *,
+    n_gpus: int,
+    gpu_memory_bytes: float,
+    context_len: int,
+    cache_dtype: str = "bf16",
+    weights: str = "stored",
+    batch: int = 1,
+    reserve: float = 0.0,
+) -> NodeFit:
     """Do ``arch``'s weights fit on ``n_gpus`` GPUs, and how many sequences of ``context_len`` fit beside them?
 
     memory = n_gpus x gpu_memory_bytes; reserve = ``reserve`` x memory; weights = the checkpoint as
@@ -164,8 +173,15 @@ def plan(arch: Architecture, *, n_gpus: int, gpu_memory_bytes: float, context_le
     )
 
 
-def node_fit(arch: Architecture, weight_dtype: str, cache_dtype: str, n_nodes: int, gpus_per_node: int,
-             gpu_memory_bytes: float, context_len: int) -> NodeFit:
+def node_fit(
+    arch: Architecture,
+    weight_dtype: str,
+    cache_dtype: str,
+    n_nodes: int,
+    gpus_per_node: int,
+    gpu_memory_bytes: float,
+    context_len: int,
+) -> NodeFit:
     """Sequences of ``context_len`` tokens whose caches fit beside ``arch``'s weights on ``n_nodes`` nodes.
 
     The MLA chapter's node-fit table: :func:`plan` with every parameter at ``weight_dtype``
@@ -175,5 +191,11 @@ def node_fit(arch: Architecture, weight_dtype: str, cache_dtype: str, n_nodes: i
     """
     n_gpus = positive_int("n_nodes", n_nodes) * positive_int("gpus_per_node", gpus_per_node)
     bytes_per_element(weight_dtype)  # a named error for an unknown dtype
-    return plan(arch, n_gpus=n_gpus, gpu_memory_bytes=gpu_memory_bytes, context_len=context_len,
-                cache_dtype=cache_dtype, weights=weight_dtype)
+    return plan(
+        arch,
+        n_gpus=n_gpus,
+        gpu_memory_bytes=gpu_memory_bytes,
+        context_len=context_len,
+        cache_dtype=cache_dtype,
+        weights=weight_dtype,
+    )

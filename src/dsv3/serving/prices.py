@@ -23,6 +23,7 @@ import pandas as pd
 from dsv3.checks import fraction, non_negative
 from dsv3.units import MILLION
 
+
 def _hit_price(cache_hit: float | None, cache_miss: float) -> float:
     if cache_hit is None or (isinstance(cache_hit, float) and math.isnan(cache_hit)):
         return cache_miss
@@ -40,8 +41,9 @@ def input_price(cache_hit: float | None, cache_miss: float, cache_hit_rate: floa
     return h * _hit_price(cache_hit, miss) + (1.0 - h) * miss
 
 
-def blended_price(cache_hit: float | None, cache_miss: float, output: float, *,
-                  input_output_ratio: float, cache_hit_rate: float) -> float:
+def blended_price(
+    cache_hit: float | None, cache_miss: float, output: float, *, input_output_ratio: float, cache_hit_rate: float
+) -> float:
     """Price of 1M tokens of a mix of ``input_output_ratio`` input tokens per output token.
 
     (r x input_price + output) / (r + 1), with :func:`input_price` at ``cache_hit_rate``. E.g.
@@ -64,8 +66,15 @@ class Bill(NamedTuple):
         return self.cache_hit + self.cache_miss + self.output
 
 
-def bill(input_tokens: float, cache_hit_tokens: float, output_tokens: float, *,
-         hit_price: float | None, miss_price: float, output_price: float) -> Bill:
+def bill(
+    input_tokens: float,
+    cache_hit_tokens: float,
+    output_tokens: float,
+    *,
+    hit_price: float | None,
+    miss_price: float,
+    output_price: float,
+) -> Bill:
     """US dollars for a token volume at prices per 1M tokens; cache misses are input - hits.
 
     hits x hit_price + (input - hits) x miss_price + output x output_price, all / 1M. A
@@ -90,8 +99,13 @@ def blended_prices(prices: pd.DataFrame, *, input_output_ratio: float, cache_hit
     """:func:`blended_price` of every row of ``prices`` (from :func:`load_prices`), by row."""
     return pd.Series(
         [
-            blended_price(r.input_cache_hit, r.input_cache_miss, r.output,
-                          input_output_ratio=input_output_ratio, cache_hit_rate=cache_hit_rate)
+            blended_price(
+                r.input_cache_hit,
+                r.input_cache_miss,
+                r.output,
+                input_output_ratio=input_output_ratio,
+                cache_hit_rate=cache_hit_rate,
+            )
             for r in prices.itertuples(index=False)
         ],
         index=prices.index,
@@ -99,8 +113,9 @@ def blended_prices(prices: pd.DataFrame, *, input_output_ratio: float, cache_hit
     )
 
 
-def workload_costs(prices: pd.DataFrame, *, input_tokens: float, output_tokens: float,
-                   cache_hit_rate: float) -> pd.Series:
+def workload_costs(
+    prices: pd.DataFrame, *, input_tokens: float, output_tokens: float, cache_hit_rate: float
+) -> pd.Series:
     """:func:`bill` total of one workload on every row of ``prices``, by row, in US dollars.
 
     ``cache_hit_rate`` of the ``input_tokens`` are cache hits (billed at the miss price by a row
@@ -109,12 +124,16 @@ def workload_costs(prices: pd.DataFrame, *, input_tokens: float, output_tokens: 
     hits = fraction("cache_hit_rate", cache_hit_rate) * non_negative("input_tokens", input_tokens)
     return pd.Series(
         [
-            bill(input_tokens, hits, output_tokens, hit_price=r.input_cache_hit, miss_price=r.input_cache_miss,
-                 output_price=r.output).total
+            bill(
+                input_tokens,
+                hits,
+                output_tokens,
+                hit_price=r.input_cache_hit,
+                miss_price=r.input_cache_miss,
+                output_price=r.output,
+            ).total
             for r in prices.itertuples(index=False)
         ],
         index=prices.index,
         dtype=float,
     )
-
-

@@ -81,5 +81,8 @@ def phase_tokens(steps: int, sequences_per_step: int, seq_len: int) -> float:
     32K phase (and 1,000 x 480 x 131,072 for the 128K phase). Used by the training-cost, FLOPs,
     YaRN and training-run chapters.
     """
-    return float(positive_int("steps", steps) * positive_int("sequences_per_step", sequences_per_step)
-                 * positive_int("seq_len", seq_len))
+    return float(
+        positive_int("steps", steps)
+        * positive_int("sequences_per_step", sequences_per_step)
+        * positive_int("seq_len", seq_len)
+    )
