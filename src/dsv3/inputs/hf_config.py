@@ -341,7 +341,7 @@ def _llama4(cfg: dict[str, Any]) -> tuple[GQA, tuple[DenseMLP | MoE, ...], tuple
         n_shared=1,
         shared_intermediate_size=expert,
     )
-    dense = DenseMLP(_int(cfg, "intermediate_size_mlp"))
+    dense = DenseMLP(_int(cfg, "intermediate_size_mlp", 16384))  # configuration_llama4.py default
     step = _int(cfg, "interleave_moe_layer_step", 1)
     moe_layers = cfg.get("moe_layers")
     if moe_layers is None:
