@@ -283,25 +283,28 @@ class _Builder:
                     mtp=mtp,
                     dtype="BF16" if mxfp4 else None,
                 )
-            if block is not None and self.include_scales:
-                b0, b1 = block
-                self.add(
-                    f"{prefix}.{part}.weight_scale_inv",
-                    (math.ceil(out / b0), math.ceil(inp / b1)),
-                    Component.FP8_SCALES,
-                    part=part,
-                    dtype="F32",
-                    copies=copies,
-                    active=0,
-                    mtp=mtp,
+            if not self.include_scales:
+                continue
+            # One scale per block: DeepSeek's F32 per 128 x 128 block, gpt-oss's E8M0 per 32 inputs.
+            scales: list[tuple[str, tuple[int, int], Component, Dtype]] = []
+            if block is not None:
+                scales.append(
+                    (
+                        ".weight_scale_inv",
+                        (math.ceil(out / block[0]), math.ceil(inp / block[1])),
+                        Component.FP8_SCALES,
+                        "F32",
+                    )
                 )
-            if mxfp4 and self.include_scales:
+            if mxfp4:
+                scales.append(("_scales", (out, math.ceil(inp / MXFP4_BLOCK)), Component.MXFP4_SCALES, "E8M0"))
+            for suffix, scale_shape, scale_component, scale_dtype in scales:
                 self.add(
-                    f"{prefix}.{part}_scales",
-                    (out, math.ceil(inp / MXFP4_BLOCK)),
-                    Component.MXFP4_SCALES,
+                    f"{prefix}.{part}{suffix}",
+                    scale_shape,
+                    scale_component,
                     part=part,
-                    dtype="E8M0",
+                    dtype=scale_dtype,
                     copies=copies,
                     active=0,
                     mtp=mtp,
