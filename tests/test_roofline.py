@@ -71,8 +71,9 @@ def test_network_bytes_of_deepseeks_decode_unit() -> None:
 
 def test_step_times_and_binding() -> None:
     step = rl.decode_step(TINY, batch=3, context=5)
-    t = rl.step_times(step, hbm_bytes_per_s=100.0, linear_flops_per_s=1e4, attention_flops_per_s=1e3,
-                      network_bytes_per_s=1.0)
+    t = rl.step_times(
+        step, hbm_bytes_per_s=100.0, linear_flops_per_s=1e4, attention_flops_per_s=1e3, network_bytes_per_s=1.0
+    )
     assert t.memory == pytest.approx((416 + 120) / 100)
     assert t.compute == pytest.approx(1104 / 1e4 + 240 / 1e3)
     assert t.network == 0
@@ -80,8 +81,7 @@ def test_step_times_and_binding() -> None:
 
 
 def test_decode_report_by_hand() -> None:
-    hw = SimpleNamespace(hbm_bytes_per_s=100.0, fp8_dense_flops=2e4, bf16_dense_flops=1e3,
-                         network_bytes_per_s=math.nan)
+    hw = SimpleNamespace(hbm_bytes_per_s=100.0, fp8_dense_flops=2e4, bf16_dense_flops=1e3, network_bytes_per_s=math.nan)
     r = rl.decode_report(TINY, hw, 3, 5, "bf16", gpus_per_node=8)
     # BF16 checkpoint: linear layers at the BF16 peak (1e3), so compute = (1104 + 240) / 1e3 = 1.344 s.
     assert r["compute_s"] == pytest.approx(1.344)
@@ -156,8 +156,9 @@ def test_context_must_be_a_positive_integer(context: object) -> None:
 def test_zero_bandwidth(rate: float) -> None:
     step = rl.decode_step(TINY, 1, 5)
     with pytest.raises(rl.BandwidthError, match="hbm_bytes_per_s"):
-        rl.step_times(step, hbm_bytes_per_s=rate, linear_flops_per_s=1.0, attention_flops_per_s=1.0,
-                      network_bytes_per_s=1.0)
+        rl.step_times(
+            step, hbm_bytes_per_s=rate, linear_flops_per_s=1.0, attention_flops_per_s=1.0, network_bytes_per_s=1.0
+        )
     with pytest.raises(rl.BandwidthError, match="bandwidth"):
         rl.isca_comm_time(1, 2, 32, 9, 7000, rate)
     with pytest.raises(rl.BandwidthError):

@@ -122,6 +122,8 @@ def usd_per_million_at_utilisation(usd_per_gpu_hour: float, tokens_per_s_per_gpu
 
 def prefill_tokens_per_s(flops_per_token: float, flops_per_s: float, utilisation: float) -> float:
     """Prompt tokens per second of one GPU in compute-bound prefill: peak x utilisation / FLOPs per token."""
-    return positive("flops_per_s", flops_per_s) * positive("utilisation", utilisation) / positive(
-        "flops_per_token", flops_per_token
+    return (
+        positive("flops_per_s", flops_per_s)
+        * positive("utilisation", utilisation)
+        / positive("flops_per_token", flops_per_token)
     )

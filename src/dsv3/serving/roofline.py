@@ -269,8 +269,10 @@ def isca_time_per_token(comm_time_s: float, layers: int, microbatches: int = 2) 
 
     Seconds per output token when every layer waits for ``microbatches`` communication phases.
     """
-    return comm_time_s * _positive_int("microbatches", microbatches, RooflineInputError) * _positive_int(
-        "layers", layers, RooflineInputError
+    return (
+        comm_time_s
+        * _positive_int("microbatches", microbatches, RooflineInputError)
+        * _positive_int("layers", layers, RooflineInputError)
     )
 
 
