@@ -43,6 +43,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from numbers import Integral, Real
+from typing import Protocol
 
 from dsv3.arch.kv_cache import kv_cache_bytes_per_token
 from dsv3.arch.spec import MLA, Architecture
@@ -297,9 +298,18 @@ def concurrent_sequences(tokens_per_s_per_gpu: float, tokens_per_s_per_sequence:
     )
 
 
+class GpuFigures(Protocol):
+    """What :func:`decode_report` reads of a GPU: a :class:`dsv3.inputs.hardware.Hardware` has all four."""
+
+    hbm_bytes_per_s: float
+    fp8_dense_flops: float
+    bf16_dense_flops: float
+    network_bytes_per_s: float
+
+
 def decode_report(
     arch: Architecture,
-    gpu: object,
+    gpu: GpuFigures,
     batch: int,
     context: int,
     kv_dtype: str = "bf16",
@@ -333,13 +343,13 @@ def decode_report(
     cost = decode_step(
         arch, batch, context, kv_dtype=kv_dtype, gpus=gpus, experts_per_gpu=experts_per_gpu, tokens_per_sequence=per_seq
     )
-    linear_peak = gpu.fp8_dense_flops if arch.fp8_block is not None else gpu.bf16_dense_flops  # type: ignore[attr-defined]
+    linear_peak = gpu.fp8_dense_flops if arch.fp8_block is not None else gpu.bf16_dense_flops
     times = step_times(
         cost,
-        hbm_bytes_per_s=gpu.hbm_bytes_per_s if hbm_bytes_per_s is None else hbm_bytes_per_s,  # type: ignore[attr-defined]
+        hbm_bytes_per_s=gpu.hbm_bytes_per_s if hbm_bytes_per_s is None else hbm_bytes_per_s,
         linear_flops_per_s=linear_peak,
-        attention_flops_per_s=gpu.bf16_dense_flops,  # type: ignore[attr-defined]
-        network_bytes_per_s=gpu.network_bytes_per_s if network_bytes_per_s is None else network_bytes_per_s,  # type: ignore[attr-defined]
+        attention_flops_per_s=gpu.bf16_dense_flops,
+        network_bytes_per_s=gpu.network_bytes_per_s if network_bytes_per_s is None else network_bytes_per_s,
     )
     per_gpu = tokens_per_s(batch, emitted, times.bound)
     return {
