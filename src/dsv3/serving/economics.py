@@ -104,3 +104,26 @@ def node_days(tokens: float, tokens_per_s_per_node: float) -> float:
     """Node-days needed for ``tokens`` at ``tokens_per_s_per_node`` (= average nodes busy over a day)."""
     per_day = positive("tokens_per_s_per_node", tokens_per_s_per_node) * SECONDS_PER_HOUR * HOURS_PER_DAY
     return non_negative("tokens", tokens) / per_day
+
+
+def usd_per_million_at_utilisation(usd_per_gpu_hour: float, tokens_per_s_per_gpu: float, utilisation: float) -> float:
+    """Cost of 1M tokens on GPUs rented at ``usd_per_gpu_hour`` that reach ``utilisation`` of ``tokens_per_s_per_gpu``.
+
+    usd_per_gpu_hour / (tokens_per_s_per_gpu x utilisation x 3,600) x 1e6. Used by the serving
+    chapter with a roofline throughput (:mod:`dsv3.serving.roofline`): $2 per GPU-hour at 1,850
+    tokens/s and utilisation 1 is 2 / (1,850 x 3,600) x 1e6 = $0.30 per 1M tokens.
+    """
+    u = positive("utilisation", utilisation)
+    if u > 1:
+        raise ValueError(f"utilisation must be at most 1, got {utilisation!r}")
+    per_hour = positive("tokens_per_s_per_gpu", tokens_per_s_per_gpu) * u * SECONDS_PER_HOUR
+    return positive("usd_per_gpu_hour", usd_per_gpu_hour) / per_hour * MILLION
+
+
+def prefill_tokens_per_s(flops_per_token: float, flops_per_s: float, utilisation: float) -> float:
+    """Prompt tokens per second of one GPU in compute-bound prefill: peak x utilisation / FLOPs per token."""
+    return (
+        positive("flops_per_s", flops_per_s)
+        * positive("utilisation", utilisation)
+        / positive("flops_per_token", flops_per_token)
+    )
