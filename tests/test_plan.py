@@ -114,3 +114,24 @@ def test_unknown_quantization_refuses_stored_bytes_but_not_a_dtype() -> None:
         plan(lite, n_gpus=1, gpu_memory_bytes=H800, context_len=4096)
     p = plan(lite, n_gpus=1, gpu_memory_bytes=H800, context_len=4096, weights="bf16")
     assert p.weight_bytes == 2 * count_params(lite).total_params
+
+
+def test_plan_decode_prints_the_bound_and_refuses_a_bad_acceptance(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from dsv3.cli import main
+
+    config = str(ROOT / "data" / "models" / "deepseek-v3.json")
+    args = ["plan", config, "--gpu", "H800", "--gpus", "8", "--context", "4096", "--batch", "16", "--weights", "fp8"]
+    assert main([*args, "--decode", "--json"]) == 0
+    decode = json.loads(capsys.readouterr().out)["decode"]
+    # The bound is the slowest of the three resources, and it names which.
+    times = {k: decode[f"{k}_s"] for k in ("memory", "compute", "network")}
+    assert decode["step_s"] == max(times.values())
+    assert decode["binding"] == max(times, key=times.get)
+    # 16 sequences on 8 GPUs: 2 per GPU, one token each per step without MTP.
+    assert decode["tokens_per_s_per_gpu"] == pytest.approx(2 / decode["step_s"])
+    assert main([*args, "--decode"]) == 0
+    assert "per step, set by" in capsys.readouterr().out
+    assert main([*args, "--decode", "--mtp-acceptance", "1.5"]) == 2
+    assert "--mtp-acceptance" in capsys.readouterr().err

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from typing import Any
 
@@ -22,6 +23,7 @@ from dsv3.checks import ConfigError
 from dsv3.inputs.hardware import gpu, gpu_names
 from dsv3.inputs.hf_config import load_config
 from dsv3.serving.memory import LEFT_OUT, WEIGHT_MODES, ContextTooLong, check_context, plan
+from dsv3.serving.roofline import decode_report
 from dsv3.units import BYTES_PER_ELEMENT, GB, GiB
 
 LABELS = {
@@ -194,6 +196,12 @@ def _plan(args: argparse.Namespace) -> int:
         "batch_fits": p.batch_fits,
         "left_out": LEFT_OUT,
     }
+    decode = None
+    if args.decode:
+        mtp = None if args.mtp_acceptance is None else _fraction("--mtp-acceptance", args.mtp_acceptance)
+        per_gpu = math.ceil(batch / n_gpus)  # the roofline's batch is per GPU (attention runs data-parallel)
+        decode = decode_report(arch, hw, per_gpu, context, args.kv_dtype, gpus=n_gpus, mtp_acceptance=mtp)
+        info["decode"] = decode
     if args.json:
         print(json.dumps(info, indent=2))
         return 0
@@ -215,6 +223,18 @@ def _plan(args: argparse.Namespace) -> int:
         + f" ({p.batch_bytes / GB:,.1f} GB of cache)",
         f"  leaves out: {LEFT_OUT}; so the sequence count is an upper bound.",
     ]
+    if decode is not None:
+        lines += [
+            f"decode step, {per_gpu:,} sequences per GPU ({batch:,} on {n_gpus:,} GPUs) at {context:,} tokens of "
+            "context (roofline, one GPU):",
+            f"  memory   {float(decode['memory_s']) * 1e3:,.2f} ms  ({float(decode['hbm_bytes']) / GB:,.2f} GB read)",
+            f"  compute  {float(decode['compute_s']) * 1e3:,.2f} ms  ({float(decode['flops']) / 1e12:,.2f} TFLOPs)",
+            f"  network  {float(decode['network_s']) * 1e3:,.2f} ms  ({float(decode['network_bytes']) / GB:,.3f} GB sent)",
+            f"  bound    {float(decode['step_s']) * 1e3:,.2f} ms per step, set by {decode['binding']}: "
+            f"{float(decode['tokens_per_s_per_gpu']):,.0f} tokens/s per GPU, "
+            f"{float(decode['tokens_per_s_per_sequence']):,.1f} per sequence",
+            "  an upper bound: no kernel, scheduling or communication overhead (see the serving chapter)",
+        ]
     print("\n".join(lines))
     return 0
 
@@ -247,6 +267,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     plan_p.add_argument("--reserve", default="0", help="fraction of HBM held back (default 0)")
     plan_p.add_argument("--json", action="store_true", help="print one JSON object")
+    plan_p.add_argument(
+        "--decode", action="store_true", help="add the decode roofline: the bound per step and the binding resource"
+    )
+    plan_p.add_argument(
+        "--mtp-acceptance", default=None, help="with --decode: MTP draft acceptance rate in [0, 1] (default: no MTP)"
+    )
     args = parser.parse_args(argv)
     try:
         return _inspect(args) if args.command == "inspect" else _plan(args)

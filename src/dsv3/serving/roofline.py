@@ -301,10 +301,14 @@ def concurrent_sequences(tokens_per_s_per_gpu: float, tokens_per_s_per_sequence:
 class GpuFigures(Protocol):
     """What :func:`decode_report` reads of a GPU: a :class:`dsv3.inputs.hardware.Hardware` has all four."""
 
-    hbm_bytes_per_s: float
-    fp8_dense_flops: float
-    bf16_dense_flops: float
-    network_bytes_per_s: float
+    @property
+    def hbm_bytes_per_s(self) -> float: ...
+    @property
+    def fp8_dense_flops(self) -> float: ...
+    @property
+    def bf16_dense_flops(self) -> float: ...
+    @property
+    def network_bytes_per_s(self) -> float: ...
 
 
 def decode_report(
