@@ -222,7 +222,7 @@ def test_a_javascript_error_fails(synthetic) -> None:
 
 @needs_browser
 def test_a_missing_favicon_fails(synthetic) -> None:
-    assert "broken link 'favicon /favicon.ico': favicon.ico does not exist" in problems(synthetic, "bad/favicon.html")
+    assert "no favicon: /favicon.ico gives a 404" in problems(synthetic, "bad/favicon.html")
 
 
 @needs_browser

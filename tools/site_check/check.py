@@ -380,7 +380,11 @@ def check_site(site: Path, root: Path = ROOT, screenshots: Path | None = None,
                 rel += "index.html"
             target = site / rel
             if not target.is_file():
-                result.problems.append(f"broken link {raw!r}: {rel} does not exist")
+                if raw.startswith("favicon "):
+                    result.problems.append(f"no favicon: {raw.removeprefix('favicon ')} gives a 404 "
+                                           "(set html.favicon in _config.yml)")
+                else:
+                    result.problems.append(f"broken link {raw!r}: {rel} does not exist")
                 continue
             if not fragment:
                 continue

@@ -3,7 +3,7 @@
     python tools/site_check/stage.py _build/html _build/publish <commit>
 
 The book's footer (``html.extra_footer`` in ``_config.yml``) carries :data:`MARKER`, which says
-"an unpublished build" in every local build, so the build itself stays deterministic and offline.
+"a local working copy" in every local build, so the build itself stays deterministic and offline.
 Publishing (``make publish``, or the Pages workflow) copies the site and replaces the marker in every
 page with the full commit hash. It refuses a commit that is not a 40-digit hash, and a site whose
 ``index.html`` lacks the marker (the footer would silently stop naming the commit).
@@ -16,7 +16,7 @@ import shutil
 import sys
 from pathlib import Path
 
-MARKER = '<span class="site-commit">an unpublished build</span>'
+MARKER = '<span class="site-commit">a local working copy</span>'
 COMMIT = re.compile(r"[0-9a-f]{40}")
 
 
