@@ -64,7 +64,8 @@ def test_stage_copies_the_site_and_names_the_commit_in_every_page(tmp_path: Path
     assert stage.stage(site, tmp_path / "out", COMMIT) == 2
     for page in ("index.html", "chapters/a.html"):
         text = (tmp_path / "out" / page).read_text()
-        assert f"Built from commit <code>{COMMIT}</code>" in text and stage.MARKER not in text
+        assert f"Built from {stage.stamp(COMMIT)}." in text and f"commit <code>{COMMIT}</code>" in text
+        assert stage.MARKER not in text
     assert (tmp_path / "out" / "_static" / "x.css").read_text() == "p {}"
     assert stage.MARKER in (site / "index.html").read_text()  # the built site itself is untouched
 
