@@ -163,10 +163,22 @@ def test_publish_commits_the_site_to_gh_pages_and_pushes_only_when_asked(clone) 
     assert git(work, "status", "--porcelain") == ""  # the work tree is untouched
     assert not has_branch(remote, "gh-pages")  # nothing pushed
 
-    result = publish(work, "PUSH=1")
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert has_branch(remote, "gh-pages")
-    assert git(remote, "rev-parse", "gh-pages") == git(work, "rev-parse", "gh-pages")
+
+@needs_tools
+def test_publish_pushes_only_with_push_1(clone) -> None:
+    """The commands make would run (make -n): ghp-import gets --push only from PUSH=1."""
+    work, _ = clone
+
+    def ghp_import_line(*options: str) -> str:
+        result = run(["make", "-n", "publish", "BUILD=0", f"VENV={VENV}", *options], work)
+        assert result.returncode == 0, result.stderr
+        lines = [line for line in result.stdout.splitlines() if "ghp-import" in line]
+        assert len(lines) == 1, result.stdout
+        return lines[0]
+
+    for line in (ghp_import_line(), ghp_import_line("PUSH=0")):
+        assert "--push" not in line and "--no-jekyll" in line and "--branch gh-pages" in line
+    assert "--push" in ghp_import_line("PUSH=1")
 
 
 @needs_tools

@@ -41,7 +41,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import unquote, urldefrag, urlsplit
+from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
 import yaml
 
@@ -272,7 +272,8 @@ _PAGE_JS = r"""([tableIds, columnSelector, scrollClass]) => {
 }"""
 
 _WIDTH_JS = """([columnSelector, scrollClass]) => {
-  for (const d of document.querySelectorAll('details')) { d.open = true; }
+  const closed = [...document.querySelectorAll('details')].filter(d => !d.open);
+  for (const d of closed) { d.open = true; }
   const column = document.querySelector(columnSelector.split(',')[0].trim())
       || document.querySelector(columnSelector.split(',')[1].trim()) || document.body;
   const style = getComputedStyle(column);
@@ -287,6 +288,7 @@ _WIDTH_JS = """([columnSelector, scrollClass]) => {
                  caption: cap ? cap.textContent.trim().slice(0, 60) : ''});
     }
   }
+  for (const d of closed) { d.open = false; }
   return {column: Math.round(width), wide};
 }"""
 
@@ -321,6 +323,15 @@ class _IdParser(HTMLParser):
         for key, value in attrs:
             if value and (key == "id" or (tag == "a" and key == "name")):
                 self.ids.add(value)
+
+
+REFRESH = re.compile(r"""<meta\s+http-equiv=["']?refresh["']?\s+content=["']\s*\d+\s*;\s*url=([^"'>]+)""", re.I)
+
+
+def _redirect(path: Path) -> str | None:
+    """The target of a page that only redirects (``<meta http-equiv="refresh">``), else None."""
+    match = REFRESH.search(path.read_text(encoding="utf-8", errors="replace"))
+    return match.group(1).strip() if match else None
 
 
 def _static_ids(path: Path) -> set[str]:
@@ -364,6 +375,10 @@ def check_site(site: Path, root: Path = ROOT, screenshots: Path | None = None,
             )
             try:
                 for page_name in pages:
+                    target = _redirect(site / page_name)
+                    if target is not None:  # e.g. index.html -> intro.html: the target must exist
+                        results[page_name].outgoing = [(urljoin(f"{origin}/{page_name}", target), target)]
+                        continue
                     _visit(context, origin, server, page_name, expected.get(page_name, []), results[page_name],
                            screenshots)
             finally:
@@ -414,6 +429,21 @@ def _visit(context, origin: str, server: _Server, page_name: str, table_ids_: li
             route_.abort("blockedbyclient")
 
     page = context.new_page()
+    pending: set[object] = set()
+
+    def quiet(timeout_s: float = 10.0) -> None:
+        """Wait until no request of the page is in flight (what Playwright's networkidle does, minus its 500 ms)."""
+        deadline = time.monotonic() + timeout_s
+        while pending:
+            if time.monotonic() > deadline:
+                problems.append(f"the page never stopped requesting ({len(pending)} requests in flight after "
+                                f"{timeout_s:.0f} s)")
+                return
+            page.wait_for_timeout(20)
+
+    page.on("request", lambda r: pending.add(r))
+    page.on("requestfinished", lambda r: pending.discard(r))
+    page.on("requestfailed", lambda r: pending.discard(r))
     page.route("**/*", route)
     page.on("console", lambda m: problems.append(f"console {m.type}: {m.text[:300]}") if m.type == "error" else None)
     page.on("pageerror", lambda e: problems.append(f"JavaScript exception: {str(e)[:300]}"))
@@ -422,47 +452,51 @@ def _visit(context, origin: str, server: _Server, page_name: str, table_ids_: li
     page.on("response", lambda r: problems.append(f"HTTP {r.status} for {r.url.removeprefix(origin)}")
             if r.status >= 400 else None)
     try:
-        for width in WIDTHS:
-            server.current_page = page_name
-            page.set_viewport_size({"width": width, "height": 900})
-            page.goto(f"{origin}/{page_name}", wait_until="load", timeout=30_000)
-            try:
-                page.wait_for_load_state("networkidle", timeout=10_000)
-            except Exception:  # noqa: BLE001 - a page that never goes idle is reported by what it requested
-                problems.append("the page never stopped requesting (no network idle within 10 s)")
-            images = page.evaluate(_SETTLE_JS)
-            if width == WIDTHS[0]:
-                for img in images:
-                    src = img["src"].removeprefix(origin)
-                    if not img["decoded"]:
-                        problems.append(f"image not decoded: {src}")
-                    if not img["alt"]:
-                        problems.append(f"image without alt text: {src}")
-                found = page.evaluate(_PAGE_JS, [table_ids_, COLUMN_SELECTOR, SCROLL_CLASS])
-                result.images, result.links = len(images), len(found["links"])
-                result.ids = set(found["ids"])
-                result.outgoing = [(link["href"], link["raw"]) for link in found["links"]]
-                # Headless Chromium fetches no favicon, so the check follows the icon links itself (a
-                # page without one makes browsers ask for /favicon.ico).
-                icons = found["icons"] or [{"href": f"{origin}/favicon.ico", "raw": "/favicon.ico (implicit)"}]
-                result.outgoing += [(icon["href"], "favicon " + icon["raw"]) for icon in icons]
-                for text in found["unrendered"]:
-                    problems.append(f"math not rendered: {text}")
-                for table_id, present in found["tables"].items():
-                    if present:
-                        result.tables += 1
-                    else:
-                        problems.append(f"table {table_id!r} (table_id in the source) is not on the page "
-                                        f"(no <table id=\"T_{table_id}\">): is it displayed?")
-            if screenshots is not None:
-                page.screenshot(path=str(screenshots / _screenshot_name(page_name, width)), full_page=True)
-            if width == TEXT_COLUMN_WIDTH:
-                widths = page.evaluate(_WIDTH_JS, [COLUMN_SELECTOR, SCROLL_CLASS])
-                for table in widths["wide"]:
-                    label = f"#{table['id']}" if table["id"] else repr(table["caption"] or "(no id)")
-                    problems.append(f"table {label} is {table['width']} px wide, wider than the "
-                                    f"{widths['column']} px text column at {width} px (wrap it in "
-                                    f"<div class=\"{SCROLL_CLASS}\"> if it must scroll)")
+        server.current_page = page_name
+        page.set_viewport_size({"width": TEXT_COLUMN_WIDTH, "height": 900})
+        page.goto(f"{origin}/{page_name}", wait_until="load", timeout=30_000)
+        quiet()
+        images = page.evaluate(_SETTLE_JS)  # MathJax typeset, images decoded
+        quiet()
+        for img in images:
+            src = img["src"].removeprefix(origin)
+            if not img["decoded"]:
+                problems.append(f"image not decoded: {src}")
+            if not img["alt"]:
+                problems.append(f"image without alt text: {src}")
+        found = page.evaluate(_PAGE_JS, [table_ids_, COLUMN_SELECTOR, SCROLL_CLASS])
+        result.images, result.links = len(images), len(found["links"])
+        result.ids = set(found["ids"])
+        result.outgoing = [(link["href"], link["raw"]) for link in found["links"]]
+        # Headless Chromium fetches no favicon, so the check follows the icon links itself (a
+        # page without one makes browsers ask for /favicon.ico).
+        icons = found["icons"] or [{"href": f"{origin}/favicon.ico", "raw": "/favicon.ico (implicit)"}]
+        result.outgoing += [(icon["href"], "favicon " + icon["raw"]) for icon in icons]
+        for text in found["unrendered"]:
+            problems.append(f"math not rendered: {text}")
+        for table_id, present in found["tables"].items():
+            if present:
+                result.tables += 1
+            else:
+                problems.append(f"table {table_id!r} (table_id in the source) is not on the page "
+                                f"(no <table id=\"T_{table_id}\">): is it displayed?")
+        # At 1280 px: the screenshot as a reader first sees the page, then the table widths (with every
+        # dropdown opened for the measure, then closed again); then the same page resized to 400 px.
+        if screenshots is not None:
+            page.screenshot(path=str(screenshots / _screenshot_name(page_name, TEXT_COLUMN_WIDTH)), full_page=True)
+        widths = page.evaluate(_WIDTH_JS, [COLUMN_SELECTOR, SCROLL_CLASS])
+        for table in widths["wide"]:
+            label = f"#{table['id']}" if table["id"] else repr(table["caption"] or "(no id)")
+            problems.append(f"table {label} is {table['width']} px wide, wider than the "
+                            f"{widths['column']} px text column at {TEXT_COLUMN_WIDTH} px (wrap it in "
+                            f"<div class=\"{SCROLL_CLASS}\"> if it must scroll)")
+        if screenshots is not None:
+            for width in WIDTHS:
+                if width != TEXT_COLUMN_WIDTH:
+                    page.set_viewport_size({"width": width, "height": 900})
+                    quiet()
+                    page.screenshot(path=str(screenshots / _screenshot_name(page_name, width)), full_page=True)
+        quiet()
         time.sleep(0.05)  # let late server log lines land before attributing them
     finally:
         page.close()
