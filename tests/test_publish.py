@@ -109,11 +109,19 @@ def has_branch(repo: Path, branch: str) -> bool:
     return run(["git", "rev-parse", "--verify", "--quiet", f"refs/heads/{branch}"], repo).returncode == 0
 
 
+@pytest.fixture(scope="module")
+def bare(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A bare copy of this repository (its HEAD), made once."""
+    base = tmp_path_factory.mktemp("publish")
+    git(base, "clone", "--quiet", "--bare", "--single-branch", str(ROOT), str(base / "bare.git"))
+    return base / "bare.git"
+
+
 @pytest.fixture
-def clone(tmp_path: Path) -> tuple[Path, Path]:
+def clone(tmp_path: Path, bare: Path) -> tuple[Path, Path]:
     """A clone of this repository's HEAD whose remote is a bare copy in tmp_path; it uses this .venv."""
     remote, work = tmp_path / "remote.git", tmp_path / "clone"
-    git(tmp_path, "clone", "--quiet", "--bare", "--no-local", str(ROOT), str(remote))
+    git(tmp_path, "clone", "--quiet", "--bare", str(bare), str(remote))
     git(tmp_path, "clone", "--quiet", str(remote), str(work))
     # The environment is this test's own (VENV=...): make must not think the lock is newer than it.
     for name in ("requirements.lock", "pyproject.toml"):
@@ -146,7 +154,7 @@ def publish(work: Path, *options: str) -> subprocess.CompletedProcess:
 
 @needs_tools
 @needs_browser
-def test_publish_commits_the_site_to_gh_pages_and_pushes_only_when_asked(clone) -> None:
+def test_publish_commits_the_site_to_gh_pages_without_pushing(clone) -> None:
     work, remote = clone
     files = fake_site(work)
     head = git(work, "rev-parse", "HEAD")
