@@ -85,6 +85,24 @@ def test_stage_refuses_a_site_without_the_footer_marker(tmp_path: Path) -> None:
         stage.stage(tmp_path / "nothing", tmp_path / "out", COMMIT)
 
 
+site_address = _load("site_address", ROOT / "_ext" / "site_address.py")
+
+
+@pytest.mark.parametrize(
+    ("repository", "address"),
+    [
+        ("https://github.com/Some-Owner/dsv3-book", "https://some-owner.github.io/dsv3-book/"),
+        ("https://github.com/owner/book.git", "https://owner.github.io/book/"),
+        ("https://github.com/owner/book/", "https://owner.github.io/book/"),
+        ("https://github.com/owner/owner.github.io", "https://owner.github.io/"),
+        ("https://gitlab.com/owner/book", None),
+        ("", None),
+    ],
+)
+def test_the_site_address_follows_the_repository_link(repository: str, address: str | None) -> None:
+    assert site_address.pages_url(repository) == address
+
+
 def test_the_book_footer_carries_the_marker() -> None:
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     assert stage.MARKER in config["html"]["extra_footer"]
