@@ -363,8 +363,10 @@ def check_site(site: Path, root: Path = ROOT, screenshots: Path | None = None,
     for page in expected:
         if page not in results:
             results[page] = PageResult(page, [f"listed in _toc.yml but not built ({page} is missing)"])
-    if screenshots is not None:
+    if screenshots is not None:  # only this run's screenshots: a page that is gone leaves none behind
         screenshots.mkdir(parents=True, exist_ok=True)
+        for old in screenshots.glob("*.png"):
+            old.unlink()
 
     with serve(site) as server, tempfile.TemporaryDirectory(prefix="dsv3-chromium-") as profile:
         origin = f"http://127.0.0.1:{server.server_address[1]}"
