@@ -77,9 +77,18 @@ def test_stage_refuses_anything_but_a_full_hash(tmp_path: Path, commit: str) -> 
         stage.stage(tmp_path / "html", tmp_path / "out", commit)
 
 
-def test_stage_refuses_a_site_without_the_footer_marker(tmp_path: Path) -> None:
-    write(tmp_path / "html" / "index.html", "<footer>no marker</footer>")
-    with pytest.raises(stage.StageError, match="extra_footer"):
+def test_stage_skips_redirects_and_assets(tmp_path: Path) -> None:
+    site = tmp_path / "html"
+    write(site / "index.html", '<meta http-equiv="Refresh" content="0; url=intro.html" />')
+    write(site / "intro.html", stage.MARKER)
+    write(site / "_static" / "widget.html", "<p>an asset</p>")
+    assert stage.stage(site, tmp_path / "out", COMMIT) == 1
+
+
+def test_stage_refuses_a_page_without_the_footer_marker(tmp_path: Path) -> None:
+    write(tmp_path / "html" / "index.html", stage.MARKER)
+    write(tmp_path / "html" / "chapters" / "a.html", "<footer>no marker</footer>")
+    with pytest.raises(stage.StageError, match=r"1 pages lack .* \(first: chapters/a.html\).*extra_footer"):
         stage.stage(tmp_path / "html", tmp_path / "out", COMMIT)
     with pytest.raises(stage.StageError, match="make book"):
         stage.stage(tmp_path / "nothing", tmp_path / "out", COMMIT)

@@ -5,8 +5,9 @@
 The book's footer (``html.extra_footer`` in ``_config.yml``) carries :data:`MARKER`, which says
 "a local working copy" in every local build, so the build itself stays deterministic and offline.
 Publishing (``make publish``, or the Pages workflow) copies the site and replaces the marker in every
-page with the full commit hash. It refuses a commit that is not a 40-digit hash, and a site whose
-``index.html`` lacks the marker (the footer would silently stop naming the commit).
+page with the full commit hash. It refuses a commit that is not a 40-digit hash, and a site with a
+page that lacks the marker (the footer would silently stop naming the commit); pages that only
+redirect (``index.html``) and files in asset folders (``_static/``...) have no footer and are skipped.
 """
 
 from __future__ import annotations
@@ -18,6 +19,13 @@ from pathlib import Path
 
 MARKER = '<span class="site-commit">a local working copy</span>'
 COMMIT = re.compile(r"[0-9a-f]{40}")
+
+
+REDIRECT = re.compile(r"""<meta\s+http-equiv=["']?refresh""", re.I)  # a page that only redirects has no footer
+
+
+def _is_asset(rel: Path) -> bool:
+    return any(part.startswith(("_", ".")) for part in rel.parts[:-1])
 
 
 class StageError(ValueError):
@@ -36,8 +44,12 @@ def stage(site: Path, dest: Path, commit: str) -> int:
     index = site / "index.html"
     if not index.is_file():
         raise StageError(f"no built site at {site} (no index.html): run `make book` first")
-    if MARKER not in index.read_text(encoding="utf-8"):
-        raise StageError(f"{index} has no footer marker {MARKER!r}: keep html.extra_footer in _config.yml")
+    unmarked = [page.relative_to(site).as_posix() for page in sorted(site.rglob("*.html"))
+                if not _is_asset(page.relative_to(site)) and MARKER not in (text := page.read_text(encoding="utf-8"))
+                and not REDIRECT.search(text)]
+    if unmarked:
+        raise StageError(f"{len(unmarked)} pages lack the footer marker {MARKER!r} (first: {unmarked[0]}): "
+                         "keep html.extra_footer in _config.yml")
     if dest.resolve() == site.resolve():
         raise StageError("the staging folder must differ from the site")
     if dest.exists():
