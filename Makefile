@@ -10,7 +10,7 @@ READY  := $(VENV)/.installed
 # Every MyST notebook of the book: the intro and the chapters (pages without code are plain Markdown).
 NOTEBOOKS := intro.md $(sort $(wildcard chapters/*.md))
 
-.PHONY: help book test notebooks clean distclean lock
+.PHONY: help book test lint notebooks clean distclean lock
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -33,6 +33,12 @@ book: $(READY) ## build the HTML book into _build/html (strict; re-executes chap
 test: $(READY) ## run every test: unit, data validation and pairing, then the goldens under nbval
 	$(BIN)/pytest
 	$(BIN)/pytest --nbval chapters/ intro.ipynb
+
+lint: $(READY) ## check the code: ruff (rules and formatting), mypy on src/, and the import layers of src/dsv3
+	$(BIN)/ruff check src tests tools
+	$(BIN)/ruff format --check src tests tools
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 notebooks: $(READY) ## re-sync every .ipynb golden from its .md and execute it
 	$(BIN)/python tools/sync_notebooks.py $(NOTEBOOKS)

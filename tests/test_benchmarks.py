@@ -15,8 +15,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dsv3 import benchmarks as bm
-from dsv3.data import DataError, read_table
+from dsv3.evals import scores as bm
+from dsv3.inputs import scores as scores_data
+from dsv3.inputs.schema import DataError, read_table
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "v3_tables.md"
@@ -75,8 +76,12 @@ def data_cells(scores: pd.DataFrame) -> dict:
         label = r.benchmark if r.table == "Table 7" else f"{r.benchmark} ({r.metric})"
         shots = "-" if pd.isna(r.shots) else f"{int(r.shots)}-shot"
         category = "" if r.table == "Table 7" else r.category
-        out[(r.table, r.model_printed, label)] = (bm.format_score(r.value, r.metric), r.bold_in_paper == "yes",
-                                                   category, shots)
+        out[(r.table, r.model_printed, label)] = (
+            bm.format_score(r.value, r.metric),
+            r.bold_in_paper == "yes",
+            category,
+            shots,
+        )
     return out
 
 
@@ -94,8 +99,11 @@ def differences(expected: dict, actual: dict) -> list[str]:
     """Every key missing from either side and every cell that differs, as readable lines."""
     out = [f"missing from the data: {k}" for k in expected.keys() - actual.keys()]
     out += [f"not in the paper: {k}" for k in actual.keys() - expected.keys()]
-    out += [f"{k}: paper {expected[k]}, data {actual[k]}" for k in expected.keys() & actual.keys()
-            if expected[k] != actual[k]]
+    out += [
+        f"{k}: paper {expected[k]}, data {actual[k]}"
+        for k in expected.keys() & actual.keys()
+        if expected[k] != actual[k]
+    ]
     return sorted(out)
 
 
@@ -106,7 +114,7 @@ def paper() -> tuple[dict, dict]:
 
 @pytest.fixture(scope="module")
 def scores() -> pd.DataFrame:
-    return bm.load_scores()
+    return scores_data.load_scores()
 
 
 # --- the data is the paper, cell by cell ---------------------------------------------------------
@@ -117,7 +125,7 @@ def test_every_score_cell_matches_the_paper(paper, scores) -> None:
 
 
 def test_every_parameter_cell_matches_the_paper(paper) -> None:
-    assert differences(paper[1], data_params(bm.load_models())) == []
+    assert differences(paper[1], data_params(scores_data.load_models())) == []
 
 
 def test_row_and_column_counts(paper, scores) -> None:
@@ -171,10 +179,14 @@ def test_the_comparison_catches_an_edited_cell(paper, scores) -> None:
 def test_an_edited_data_file_fails(paper, tmp_path) -> None:
     text = (ROOT / "data" / "benchmark_scores.csv").read_text(encoding="utf-8")
     path = tmp_path / "benchmark_scores.csv"
-    path.write_text(text.replace("Table 7,Open-ended,AlpacaEval 2.0,length-controlled win rate,,DeepSeek-V3,DeepSeek-V3,70.0,",
-                                 "Table 7,Open-ended,AlpacaEval 2.0,length-controlled win rate,,DeepSeek-V3,DeepSeek-V3,70.1,"),
-                    encoding="utf-8")
-    assert differences(paper[0], data_cells(bm.load_scores(path))) == [
+    path.write_text(
+        text.replace(
+            "Table 7,Open-ended,AlpacaEval 2.0,length-controlled win rate,,DeepSeek-V3,DeepSeek-V3,70.0,",
+            "Table 7,Open-ended,AlpacaEval 2.0,length-controlled win rate,,DeepSeek-V3,DeepSeek-V3,70.1,",
+        ),
+        encoding="utf-8",
+    )
+    assert differences(paper[0], data_cells(scores_data.load_scores(path))) == [
         "('Table 7', 'DeepSeek-V3', 'AlpacaEval 2.0'): paper ('70.0', True, '', '-'), data ('70.1', True, '', '-')"
     ]
 
@@ -186,7 +198,9 @@ def test_an_edited_fixture_fails(scores) -> None:
 
 def test_text_claims_of_the_paper(scores) -> None:
     # V3 report Section 5.3.2: on Chinese SimpleQA "DeepSeek-V3 surpasses Qwen2.5-72B by 16.4 points".
-    gap = bm.score(scores, "Table 6", "DeepSeek-V3", "C-SimpleQA") - bm.score(scores, "Table 6", "Qwen2.5-72B-Instruct", "C-SimpleQA")
+    gap = bm.score(scores, "Table 6", "DeepSeek-V3", "C-SimpleQA") - bm.score(
+        scores, "Table 6", "Qwen2.5-72B-Instruct", "C-SimpleQA"
+    )
     assert round(gap, 1) == 16.4
 
 
@@ -228,7 +242,9 @@ def test_recomputed_bold_matches_the_paper_but_for_documented_exceptions(scores)
 def test_the_exceptions_are_what_their_reasons_say(scores) -> None:
     gaps = bm.gap_to_best(scores)
     for (table, benchmark, model), reason in EXCEPTIONS.items():
-        row = scores.index[(scores["table"] == table) & (scores["benchmark"] == benchmark) & (scores["model"] == model)][0]
+        row = scores.index[
+            (scores["table"] == table) & (scores["benchmark"] == benchmark) & (scores["model"] == model)
+        ][0]
         verdict = bm.rule_verdict(gaps[row], resolution=0.1)
         if "exactly 0.3" in reason:
             assert gaps[row] == pytest.approx(0.3) and verdict == "undetermined", (table, benchmark)
@@ -245,7 +261,7 @@ def test_printed_bold_follows_the_rule_wherever_the_digits_decide(scores) -> Non
     for i, r in scores.iterrows():
         if pd.isna(r.value):
             continue
-        resolution = 10.0 ** -bm.decimals(r.metric)
+        resolution = bm.resolution(r.metric)
         verdict = bm.rule_verdict(gaps[i], resolution, bm.tie_for(r.metric))
         bold = r.bold_in_paper == "yes"
         if (verdict == "same level" and not bold) or (verdict == "behind" and bold):
@@ -257,7 +273,10 @@ def test_at_a_printed_gap_of_exactly_0_3_the_paper_goes_both_ways(scores) -> Non
     gaps = bm.gap_to_best(scores)
     at_03 = scores[(gaps - 0.3).abs() < 1e-6]
     assert dict(zip(at_03["benchmark"], at_03["bold_in_paper"])) == {
-        "HellaSwag": "no", "CLUEWSC": "no", "MMLU": "yes", "Arena-Hard": "no"
+        "HellaSwag": "no",
+        "CLUEWSC": "no",
+        "MMLU": "yes",
+        "Arena-Hard": "no",
     }
 
 
@@ -337,8 +356,14 @@ def test_wtl_table_of_table_6(scores) -> None:
     # (LongBench v2 48.7 vs 48.1 is 0.6 ahead), 20 wins.
     table = bm.wtl_table(scores, "Table 6")
     assert list(table.index) == ["English", "Code", "Math", "Chinese", "all"]
-    assert list(table.columns) == ["DeepSeek-V2-0506", "DeepSeek-V2.5-0905", "Qwen2.5-72B-Instruct",
-                                   "LLaMA-3.1-405B-Instruct", "Claude-3.5-Sonnet-1022", "GPT-4o-0513"]
+    assert list(table.columns) == [
+        "DeepSeek-V2-0506",
+        "DeepSeek-V2.5-0905",
+        "Qwen2.5-72B-Instruct",
+        "LLaMA-3.1-405B-Instruct",
+        "Claude-3.5-Sonnet-1022",
+        "GPT-4o-0513",
+    ]
     assert table.loc["all", "Claude-3.5-Sonnet-1022"] == "14 / 2 / 6"
     assert table.loc["English", "Claude-3.5-Sonnet-1022"] == "3 / 2 / 4"
     assert table.loc["all", "GPT-4o-0513"] == "20 / 0 / 2"
@@ -351,7 +376,12 @@ def test_wtl_table_of_table_6(scores) -> None:
 def test_losses(scores) -> None:
     # The six and two losses counted in test_wtl_table_of_table_6, in the paper's row order.
     assert bm.losses(scores, "Table 6", "Claude-3.5-Sonnet-1022") == [
-        "MMLU-Pro", "IF-Eval", "GPQA-Diamond", "SimpleQA", "SWE Verified", "Aider-Edit"
+        "MMLU-Pro",
+        "IF-Eval",
+        "GPQA-Diamond",
+        "SimpleQA",
+        "SWE Verified",
+        "Aider-Edit",
     ]
     assert bm.losses(scores, "Table 6", "GPT-4o-0513") == ["SimpleQA", "FRAMES"]
     # Table 3 against LLaMA3.1 405B: Pile-test (BPB) "0.548" vs "**0.542**" is a loss because lower
@@ -359,7 +389,12 @@ def test_losses(scores) -> None:
     # 85.9), RACE-Middle (67.1 vs 74.2), RACE-High (51.3 vs 56.8), NaturalQuestions (40.0 vs 41.5),
     # C3 (78.6 vs 79.7); CLUEWSC (82.7 vs 83.0) is within 0.3, a tie.
     assert bm.losses(scores, "Table 3", "LLaMA-3.1 405B Base") == [
-        "Pile-test", "PIQA", "RACE-Middle", "RACE-High", "NaturalQuestions", "C3"
+        "Pile-test",
+        "PIQA",
+        "RACE-Middle",
+        "RACE-High",
+        "NaturalQuestions",
+        "C3",
     ]
     # Table 6 prints LiveCodeBench with two metrics: a loss there would be named with its metric.
     assert bm.losses(scores, "Table 6", "DeepSeek-V2-0506") == []
@@ -393,34 +428,51 @@ def test_format_score() -> None:
 
 # --- malformed files are named precisely ---------------------------------------------------------
 
-HEADER = "table,category,benchmark,metric,shots,model,model_printed,value,bold_in_paper,source\n"
+HEADER = "model_id,table,category,benchmark,metric,shots,model,model_printed,value,bold_in_paper,source\n"
 
 
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ("Table 6,Code,SWE,Resolved,,M,M,abc,no,src\n", r"s.csv, row 1 \(line 3\), column 'value': 'abc' is not a number"),
-        ("Table 6,Code,SWE,Resolved,,M,M,1.0,bold,src\n", r"s.csv, row 1 \(line 3\), column 'bold_in_paper': 'bold' is not one of"),
-        ("Table 9,Code,SWE,Resolved,,M,M,1.0,no,src\n", r"s.csv, row 1 \(line 3\), column 'table': 'Table 9' is not one of"),
-        ("Table 6,Code,SWE,Resolved,,M,M,1.0,no,\n", r"s.csv, row 1 \(line 3\), column 'source': value is missing"),
-        ("Table 6,Code,SWE,Resolved,,M,M,,yes,src\n", r"s.csv, row 1, column 'bold_in_paper': a missing value cannot be bold"),
-        ("Table 6,Code,SWE,Resolved,,M,M,1,no,src\nTable 6,Code,SWE,Resolved,,M,M,2,no,src\n", r"s.csv, row 2: duplicate"),
+        (
+            "m,Table 6,Code,SWE,Resolved,,M,M,abc,no,src\n",
+            r"s.csv, row 1 \(line 3\), column 'value': 'abc' is not a number",
+        ),
+        (
+            "m,Table 6,Code,SWE,Resolved,,M,M,1.0,bold,src\n",
+            r"s.csv, row 1 \(line 3\), column 'bold_in_paper': 'bold' is not one of",
+        ),
+        (
+            "m,Table 9,Code,SWE,Resolved,,M,M,1.0,no,src\n",
+            r"s.csv, row 1 \(line 3\), column 'table': 'Table 9' is not one of",
+        ),
+        ("m,Table 6,Code,SWE,Resolved,,M,M,1.0,no,\n", r"s.csv, row 1 \(line 3\), column 'source': value is missing"),
+        (
+            "m,Table 6,Code,SWE,Resolved,,M,M,,yes,src\n",
+            r"s.csv, row 1, column 'bold_in_paper': a missing value cannot be bold",
+        ),
+        (
+            "m,Table 6,Code,SWE,Resolved,,M,M,1,no,src\nm,Table 6,Code,SWE,Resolved,,M,M,2,no,src\n",
+            r"s.csv, row 2: duplicate",
+        ),
     ],
 )
 def test_malformed_score_rows_are_named(write_csv, body: str, message: str) -> None:
     path = write_csv("s.csv", "# comment\n" + HEADER + body)
     with pytest.raises(DataError, match=message):
-        bm.load_scores(path)
+        scores_data.load_scores(path)
 
 
 def test_malformed_model_rows_are_named(write_csv) -> None:
-    text = "table,model,model_printed,architecture,activated_params_b,total_params_b,source\nTable 3,M,M,MoE,-37,671,src\n"
-    with pytest.raises(DataError, match=r"m.csv, row 1 \(line 2\), column 'activated_params_b': '-37' must be positive"):
-        bm.load_models(write_csv("m.csv", text))
+    text = "model_id,table,model,model_printed,architecture,activated_params_b,total_params_b,source\nm,Table 3,M,M,MoE,-37,671,src\n"
+    with pytest.raises(
+        DataError, match=r"m.csv, row 1 \(line 2\), column 'activated_params_b': '-37' must be positive"
+    ):
+        scores_data.load_models(write_csv("m.csv", text))
 
 
 def test_the_shipped_files_load_through_their_schemas(tmp_path) -> None:
-    for name, schema in (("benchmark_scores.csv", bm.SCORES), ("benchmark_models.csv", bm.MODELS)):
+    for name, schema in (("benchmark_scores.csv", scores_data.SCORES), ("benchmark_models.csv", scores_data.MODELS)):
         copy = tmp_path / name
         shutil.copy(ROOT / "data" / name, copy)
         table = read_table(copy, schema)

@@ -8,10 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from dsv3.config import GQA, MLA, ConfigError, DenseMLP, MoE, load_config, parse_config
+from dsv3.arch.spec import GQA, MLA, DenseMLP, MoE
+from dsv3.checks import ConfigError
+from dsv3.inputs.hf_config import load_config, parse_config
 
 ROOT = Path(__file__).resolve().parents[1]
-CONFIGS = sorted((ROOT / "data" / "models").glob("*.json")) + sorted((ROOT / "tests" / "fixtures" / "hf-configs").glob("*.json"))
+CONFIGS = sorted((ROOT / "data" / "models").glob("*.json")) + sorted(
+    (ROOT / "tests" / "fixtures" / "hf-configs").glob("*.json")
+)
 V3 = json.loads((ROOT / "data" / "models" / "deepseek-v3.json").read_text())
 LLAMA = json.loads((ROOT / "tests" / "fixtures" / "hf-configs" / "llama-3.1-8b.config.json").read_text())
 
@@ -83,8 +87,8 @@ def _broken(base: dict, **changes: object) -> dict:
         (LLAMA, {"intermediate_size": -5}, "'intermediate_size' must be positive"),
         (V3, {"kv_lora_rank": 512.5}, "'kv_lora_rank' must be an integer"),
         (V3, {"num_experts_per_tok": 300}, r"'num_experts_per_tok' \(300\) is larger than 'n_routed_experts' \(256\)"),
-        (V3, {"num_experts_per_tok": 200}, "exceeds the experts of the 'topk_group'"),
-        (V3, {"topk_group": 9}, r"'topk_group' \(9\) is larger than 'n_group' \(8\)"),
+        (V3, {"num_experts_per_tok": 200}, "exceeds the experts of the topk_group"),
+        (V3, {"topk_group": 9}, r"topk_group \(9\) is larger than n_group \(8\)"),
         (V3, {"first_k_dense_replace": 70}, "'first_k_dense_replace' .* exceeds 'num_hidden_layers'"),
         (LLAMA, {"num_key_value_heads": 5}, r"'num_key_value_heads' \(5\) must divide"),
         (LLAMA, {"model_type": "gpt2", "architectures": ["GPT2LMHeadModel"]}, "unsupported 'model_type': 'gpt2'"),

@@ -10,8 +10,8 @@ import math
 
 import pytest
 
-from dsv3 import cost
-from dsv3.data import training_runs
+from dsv3.inputs.runs import training_runs
+from dsv3.training import cost
 
 
 def test_table1_costs_at_two_dollars() -> None:

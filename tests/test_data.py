@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import pytest
 
-from dsv3 import data
-from dsv3.data import Column, DataError, read_table
+from dsv3.claims import reproduce as reproduce_mod
+from dsv3.inputs import facts as facts_mod
+from dsv3.inputs import runs, schema
+from dsv3.inputs.schema import Column, DataError, read_table
 
-SCHEMA = (Column("model"), Column("gpu_hours", "number", positive=True), data.SOURCE)
+SCHEMA = (Column("model"), Column("gpu_hours", "number", positive=True), schema.SOURCE)
 
 
 def test_training_runs_load_with_sources() -> None:
-    runs = data.training_runs()
-    assert (runs["source"].str.len() > 10).all()
-    assert not runs.duplicated(["model", "stage"]).any()
+    table = runs.training_runs()
+    assert (table["source"].str.len() > 10).all()
+    assert not table.duplicated(["model", "stage"]).any()
 
 
 def test_facts_load_with_sources_and_quotes() -> None:
-    facts = data.facts()
+    facts = facts_mod.facts()
     assert len(facts) >= 10
     for f in facts.values():
         assert f.source and f.quote, f.id
@@ -25,23 +27,23 @@ def test_facts_load_with_sources_and_quotes() -> None:
 
 def test_published_inputs_are_the_papers() -> None:
     # Guards against an edit of the inputs: V3 Table 1 and Section 3.1.
-    assert data.fact("v3.rental_usd_per_gpu_hour").value == 2
-    assert data.fact("v3.cluster_gpus").value == 2048
-    assert data.training_run("DeepSeek-V3", "pre-training").gpu_hours == 2_664_000
-    assert data.training_run("Llama 3.1 405B", "all training").gpu_hours == 30_840_000
+    assert facts_mod.fact("v3.rental_usd_per_gpu_hour").value == 2
+    assert facts_mod.fact("v3.cluster_gpus").value == 2048
+    assert runs.training_run("DeepSeek-V3", "pre-training").gpu_hours == 2_664_000
+    assert runs.training_run("Llama 3.1 405B", "all training").gpu_hours == 30_840_000
 
 
 def test_unknown_fact_and_run() -> None:
     with pytest.raises(KeyError, match="nope"):
-        data.fact("nope")
+        facts_mod.fact("nope")
     with pytest.raises(KeyError, match="DeepSeek-V3"):
-        data.training_run("DeepSeek-V3", "no such stage")
+        runs.training_run("DeepSeek-V3", "no such stage")
 
 
 def test_fact_relations() -> None:
-    f = data.Fact("x", 3.7, "days", 0.05, "=", "src", "q")
+    f = facts_mod.Fact("x", 3.7, "days", 0.05, "=", "src", "q")
     assert f.agrees(3.66) and not f.agrees(3.6)
-    bound = data.Fact("y", 60.875, "days", 0, "<", "src", "q")
+    bound = facts_mod.Fact("y", 60.875, "days", 0, "<", "src", "q")
     assert bound.agrees(54.2) and not bound.agrees(61)
     with pytest.raises(AssertionError, match="x: computed 3.6"):
         f.check(3.6)
@@ -49,14 +51,17 @@ def test_fact_relations() -> None:
 
 def test_reproduce_lists_every_failure() -> None:
     with pytest.raises(AssertionError, match="v3.table1.total_usd.*v3.days_per_t_tokens"):
-        data.reproduce({"v3.table1.total_usd": 5.0e6, "v3.days_per_t_tokens": 4.0})
+        reproduce_mod.reproduce({"v3.table1.total_usd": 5.0e6, "v3.days_per_t_tokens": 4.0})
 
 
 @pytest.mark.parametrize(
     ("text", "message"),
     [
         ("model,gpu_hours,source\nA,abc,doc\n", r"t.csv, row 1 \(line 2\), column 'gpu_hours': 'abc' is not a number"),
-        ("model,gpu_hours,source\nA,1,doc\nB,-5,doc\n", r"t.csv, row 2 \(line 3\), column 'gpu_hours': '-5' must be positive"),
+        (
+            "model,gpu_hours,source\nA,1,doc\nB,-5,doc\n",
+            r"t.csv, row 2 \(line 3\), column 'gpu_hours': '-5' must be positive",
+        ),
         ("model,gpu_hours,source\nA,1,\n", r"t.csv, row 1 \(line 2\), column 'source': value is missing"),
         ("# comment\nmodel,gpu_hours,source\nA,1,doc,extra\n", r"t.csv, row 1 \(line 3\): 4 cells"),
         ("model,gpu_hour,source\nA,1,doc\n", r"lacks columns \['gpu_hours'\]"),
@@ -70,6 +75,6 @@ def test_malformed_rows_are_named(write_csv, text: str, message: str) -> None:
 
 
 def test_choices_are_enforced(write_csv) -> None:
-    schema = (Column("relation", choices=("=", "<")), data.SOURCE)
+    columns = (Column("relation", choices=("=", "<")), schema.SOURCE)
     with pytest.raises(DataError, match=r"column 'relation': '~' is not one of"):
-        read_table(write_csv("r.csv", "relation,source\n~,doc\n"), schema)
+        read_table(write_csv("r.csv", "relation,source\n~,doc\n"), columns)

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from dsv3 import fmt
+from dsv3.book import fmt
 
 
 def test_formats() -> None:
@@ -36,3 +36,33 @@ def test_formats_refuse_non_finite(bad: float) -> None:
 def test_unknown_unit() -> None:
     with pytest.raises(ValueError, match="unit"):
         fmt.scaled(1.0, "G")
+
+
+def test_table_html_has_its_id_source_and_bold() -> None:
+    import pandas as pd
+
+    from dsv3.book.tables import to_html
+
+    df = pd.DataFrame({"model": ["a", "b"], "score": [1.0, 2.0]})
+    bold = pd.DataFrame({"model": [False, False], "score": [False, True]})
+    html = to_html(df, source="a test source", table_id="t-one", bold=bold, formats={"score": "{:.1f}"})
+    assert 'id="T_t-one"' in html
+    assert "Source: a test source" in html
+    assert html.count("font-weight: bold") == 1
+    assert "2.0" in html and "2.00" not in html
+    assert to_html(df, source="s", table_id="t-one") == to_html(df, source="s", table_id="t-one")  # deterministic
+
+
+def test_show_displays_wherever_it_stands(monkeypatch) -> None:
+    # A table must reach the page even when the call is not the last line of its cell: show()
+    # hands it to IPython's display() itself and returns nothing.
+    import pandas as pd
+
+    from dsv3.book import tables
+
+    shown = []
+    monkeypatch.setattr(tables, "display", shown.append)
+    assert tables.show(pd.DataFrame({"x": [1]}), source="s", table_id="t-two") is None
+    assert len(shown) == 1 and 'id="T_t-two"' in shown[0].data
+    tables.show(pd.DataFrame({"x": [1]}), source="s", table_id="t-three", scroll=True)
+    assert shown[1].data.startswith('<div class="scroll-table">')

@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import pytest
 
-from dsv3 import kv_cache as kv
-from dsv3.config import GQA, load_config
-from dsv3.data import fact
-from dsv3.paths import data_file
+from dsv3 import units
+from dsv3.arch import kv_cache as kv
+from dsv3.arch.spec import GQA
+from dsv3.inputs.facts import fact
+from dsv3.inputs.hardware import gpu
+from dsv3.inputs.hf_config import load_config
+from dsv3.inputs.paths import data_file
+from dsv3.serving import memory as mem
 
 
 def arch(name: str):
@@ -32,7 +36,7 @@ def test_v3_mla_cache_is_isca_table1() -> None:
     assert kv.kv_cache_elements_per_layer(V3.attention) == 512 + 64
     assert kv.kv_cache_elements_per_token(V3) == (512 + 64) * 61
     # ISCA Table 1: "DeepSeek-V3 (MLA) | 70.272 KB | 1x" (BF16, 2 bytes per element).
-    assert kv.kv_cache_bytes_per_token(V3, "bf16") / kv.KB == pytest.approx(70.272)
+    assert kv.kv_cache_bytes_per_token(V3, "bf16") / units.KB == pytest.approx(70.272)
 
 
 @pytest.mark.parametrize(
@@ -41,7 +45,7 @@ def test_v3_mla_cache_is_isca_table1() -> None:
 )
 def test_gqa_peers_are_isca_table1(model, kb: float) -> None:
     assert kv.attention_kind(model.attention) == "GQA"
-    assert kv.kv_cache_bytes_per_token(model, "bf16") / kv.KB == pytest.approx(kb)
+    assert kv.kv_cache_bytes_per_token(model, "bf16") / units.KB == pytest.approx(kb)
 
 
 def test_isca_ratios_from_the_configs() -> None:
@@ -58,9 +62,9 @@ def test_v2_table1_caption() -> None:
     # d_h/2. So, its KV cache is equal to GQA with only 2.25 groups".
     a = V2.attention
     assert a.kv_lora_rank == 4 * a.qk_nope_head_dim and a.qk_rope_head_dim == a.qk_nope_head_dim // 2
-    per_dh = kv.kv_cache_elements_per_layer(a) / a.qk_nope_head_dim
-    assert per_dh == 9 / 2
-    assert per_dh / 2 == 2.25
+    # By hand: (4 d_h + d_h / 2) / d_h = 9/2 elements per d_h; halved for a key and a value, 2.25 groups.
+    assert kv.kv_cache_elements_per_layer(a) == 512 + 64 == 4.5 * 128
+    assert kv.mla_gqa_equivalent_groups(a) == 2.25
     assert kv.mla_elements(512, 64, 60) == kv.gqa_elements(1, 128, 60) * 2.25
 
 
@@ -83,7 +87,7 @@ def test_table1_rows_on_v3_shapes() -> None:
     assert kv.mqa_elements(128, 61) == kv.gqa_elements(1, 128, 61)
     assert kv.mha_elements(128, 128, 61) == kv.gqa_elements(128, 128, 61)
     # GQA with Llama-3.1-405B's 8 groups of 128 over 126 layers, at 2 bytes: ISCA Table 1's 516.096 KB.
-    llama_kb = kv.gqa_elements(8, 128, 126) * kv.bytes_per_element("bf16") / kv.KB
+    llama_kb = kv.gqa_elements(8, 128, 126) * units.bytes_per_element("bf16") / units.KB
     assert fact("kv.isca_table1.llama31_405b_kb").agrees(llama_kb)
 
 
@@ -121,8 +125,8 @@ def test_cache_per_sequence_is_isca_table1_per_token(model, key: str) -> None:
     for phase in ("phase1", "phase2"):
         ctx = int(fact(f"v3.yarn.{phase}_seq_len").value)
         per_token = kv.kv_cache_bytes_per_token(model, "bf16")
-        assert published.agrees(kv.kv_cache_bytes(per_token, ctx) / ctx / kv.KB)
-        assert published.agrees(kv.cache_bytes_read_per_generated_token(per_token, ctx) / ctx / kv.KB)
+        assert published.agrees(mem.kv_cache_bytes(per_token, ctx) / ctx / units.KB)
+        assert published.agrees(mem.cache_bytes_read_per_generated_token(per_token, ctx) / ctx / units.KB)
 
 
 def test_sequences_of_v2_are_gqa_with_2_25_groups() -> None:
@@ -130,47 +134,47 @@ def test_sequences_of_v2_are_gqa_with_2_25_groups() -> None:
     # layers), so four V2 sequences cache what one sequence of GQA with 4 x 2.25 = 9 groups would.
     ctx = int(fact("v3.yarn.phase2_seq_len").value)
     groups = fact("kv.v2.table1_gqa_groups").value
-    gqa_9 = kv.gqa_elements(int(4 * groups), 128, 60) * kv.bytes_per_element("bf16")
-    assert kv.kv_cache_bytes(kv.kv_cache_bytes_per_token(V2), ctx, n_sequences=4) == kv.kv_cache_bytes(gqa_9, ctx)
+    gqa_9 = kv.gqa_elements(int(4 * groups), 128, 60) * units.bytes_per_element("bf16")
+    assert mem.kv_cache_bytes(kv.kv_cache_bytes_per_token(V2), ctx, n_sequences=4) == mem.kv_cache_bytes(gqa_9, ctx)
 
 
 def test_serving_arithmetic() -> None:
     # 640e9 bytes, 145e9 of weights, 10e9 per sequence: 49 sequences.
-    assert kv.max_concurrent_sequences(640e9, 145e9, 10_000, 1_000_000) == 49
+    assert mem.max_concurrent_sequences(640e9, 145e9, 10_000, 1_000_000) == 49
     # Weights larger than memory: nothing fits.
-    assert kv.max_concurrent_sequences(640e9, 671e9, 70_272, 32_768) == 0
-    assert kv.memory_left_for_cache(640e9, 671e9) == -31e9
+    assert mem.max_concurrent_sequences(640e9, 671e9, 70_272, 32_768) == 0
+    assert mem.memory_left_for_cache(640e9, 671e9) == -31e9
 
 
 def test_h800_memory_is_80_gib() -> None:
     # NVIDIA H100 SXM5 datasheet: "80GB" of HBM3, physically 80 GiB; the H800 SXM has the same.
-    assert fact("hw.h800.memory_bytes").value == 80 * 2**30 == 80 * kv.GiB
+    assert gpu("H800").hbm_bytes == 80 * 2**30 == 80 * units.GiB
 
 
 def test_v3_fits_one_node_of_h800s_barely() -> None:
     # 8 H800s per node (V2 Section 3.2.3) x 80 GiB = 687,194,767,360 bytes; V3's weights in FP8,
     # 1 byte per parameter, are its 671B parameters (V3 Abstract).
-    gpus, memory = int(fact("kv.v2.node_gpus").value), fact("hw.h800.memory_bytes").value
-    at_32k = kv.node_fit(V3, "fp8", "bf16", 1, gpus, memory, 32_768)
+    gpus, memory = int(fact("kv.v2.node_gpus").value), gpu("H800").hbm_bytes
+    at_32k = mem.node_fit(V3, "fp8", "bf16", 1, gpus, memory, 32_768)
     assert at_32k.n_gpus == 8 and at_32k.memory_bytes == 687_194_767_360
     assert fact("params.v3.paper_total").agrees(at_32k.weight_bytes)
     # 687.19e9 - 671.03e9 = 16.17e9 bytes left: 16.17e9 / (70,272 x 32,768 = 2.30e9) = 7.02 sequences of
     # 32K, 16.17e9 / (70,272 x 131,072 = 9.21e9) = 1.76 of 128K.
     assert 16.1e9 < at_32k.free_bytes < 16.2e9
     assert at_32k.sequence_bytes == 2_302_672_896 and at_32k.sequences == 7
-    assert kv.node_fit(V3, "fp8", "bf16", 1, gpus, memory, 131_072).sequences == 1
+    assert mem.node_fit(V3, "fp8", "bf16", 1, gpus, memory, 131_072).sequences == 1
     # Two nodes: 1,374.39e9 - 671.03e9 = 703.36e9 bytes, / 9.21e9 = 76.4 sequences of 128K.
-    assert kv.node_fit(V3, "fp8", "bf16", 2, gpus, memory, 131_072).sequences == 76
+    assert mem.node_fit(V3, "fp8", "bf16", 2, gpus, memory, 131_072).sequences == 76
 
 
 def test_llama_405b_needs_two_nodes_of_h800s() -> None:
     # About 405B parameters x 2 bytes (BF16) = 812e9 bytes > 687.2e9 bytes of one node: nothing fits.
-    gpus, memory = int(fact("kv.v2.node_gpus").value), fact("hw.h800.memory_bytes").value
-    one = kv.node_fit(LLAMA, "bf16", "bf16", 1, gpus, memory, 131_072)
+    gpus, memory = int(fact("kv.v2.node_gpus").value), gpu("H800").hbm_bytes
+    one = mem.node_fit(LLAMA, "bf16", "bf16", 1, gpus, memory, 131_072)
     assert one.free_bytes < 0 and one.sequences == 0
     assert 405e9 * 2 < one.weight_bytes < 406e9 * 2
     # Two nodes: 1,374.39e9 - 811.7e9 = 562.7e9 bytes, / (516,096 x 131,072 = 67.6e9) = 8.3 of 128K.
-    assert kv.node_fit(LLAMA, "bf16", "bf16", 2, gpus, memory, 131_072).sequences == 8
+    assert mem.node_fit(LLAMA, "bf16", "bf16", 2, gpus, memory, 131_072).sequences == 8
 
 
 def test_hidden_over_heads_miscount_of_v3() -> None:
@@ -183,24 +187,24 @@ def test_hidden_over_heads_miscount_of_v3() -> None:
 @pytest.mark.parametrize(
     ("call", "name"),
     [
-        (lambda: kv.kv_cache_bytes(70_272, -1), "context_len"),
-        (lambda: kv.kv_cache_bytes(70_272, 1.5), "context_len"),
-        (lambda: kv.cache_bytes_read_per_generated_token(70_272, -5), "context_len"),
-        (lambda: kv.max_concurrent_sequences(640e9, 0, 70_272, 0), "context_len"),
-        (lambda: kv.kv_cache_bytes(-2, 10), "bytes_per_token"),
-        (lambda: kv.kv_cache_bytes(2, 10, n_sequences=0), "n_sequences"),
+        (lambda: mem.kv_cache_bytes(70_272, -1), "context_len"),
+        (lambda: mem.kv_cache_bytes(70_272, 1.5), "context_len"),
+        (lambda: mem.cache_bytes_read_per_generated_token(70_272, -5), "context_len"),
+        (lambda: mem.max_concurrent_sequences(640e9, 0, 70_272, 0), "context_len"),
+        (lambda: mem.kv_cache_bytes(-2, 10), "bytes_per_token"),
+        (lambda: mem.kv_cache_bytes(2, 10, n_sequences=0), "n_sequences"),
         (lambda: kv.kv_cache_bytes_per_token(V3, "int3"), "dtype"),
-        (lambda: kv.bytes_per_element("BF16 "), "dtype"),
+        (lambda: units.bytes_per_element("BF16 "), "dtype"),
         (lambda: kv.mla_elements(0, 64, 61), "d_c"),
         (lambda: kv.mla_elements(-512, 64, 61), "d_c"),
         (lambda: kv.mla_elements(512, 64, 0), "n_layers"),
         (lambda: kv.gqa_elements(8, 0, 61), "head_dim"),
-        (lambda: kv.memory_left_for_cache(0, 1), "memory_bytes"),
-        (lambda: kv.memory_left_for_cache(640e9, -1), "weight_bytes"),
-        (lambda: kv.node_fit(V3, "fp8", "bf16", 0, 8, 80 * 2**30, 32_768), "n_nodes"),
-        (lambda: kv.node_fit(V3, "fp8", "bf16", 1, 8, 0, 32_768), "gpu_memory_bytes"),
-        (lambda: kv.node_fit(V3, "fp8", "bf16", 1, 8, 80 * 2**30, 0), "context_len"),
-        (lambda: kv.node_fit(V3, "int3", "bf16", 1, 8, 80 * 2**30, 32_768), "dtype"),
+        (lambda: mem.memory_left_for_cache(0, 1), "memory_bytes"),
+        (lambda: mem.memory_left_for_cache(640e9, -1), "weight_bytes"),
+        (lambda: mem.node_fit(V3, "fp8", "bf16", 0, 8, 80 * 2**30, 32_768), "n_nodes"),
+        (lambda: mem.node_fit(V3, "fp8", "bf16", 1, 8, 0, 32_768), "gpu_memory_bytes"),
+        (lambda: mem.node_fit(V3, "fp8", "bf16", 1, 8, 80 * 2**30, 0), "context_len"),
+        (lambda: mem.node_fit(V3, "int3", "bf16", 1, 8, 80 * 2**30, 32_768), "dtype"),
     ],
 )
 def test_bad_input_names_the_argument(call, name: str) -> None:
@@ -210,8 +214,8 @@ def test_bad_input_names_the_argument(call, name: str) -> None:
 
 def test_dtypes() -> None:
     # V2 Section 3.2.3: "6 bits on average" per element = 0.75 bytes.
-    assert kv.bytes_per_element("6bit") == 6 / 8
-    assert kv.bytes_per_element("fp8") == 1 and kv.bytes_per_element("bf16") == 2
+    assert units.bytes_per_element("6bit") == 6 / 8
+    assert units.bytes_per_element("fp8") == 1 and units.bytes_per_element("bf16") == 2
 
 
 def test_formula_text() -> None:
@@ -222,6 +226,6 @@ def test_formula_text() -> None:
 
 def test_mla_gqa_equivalent_groups_is_the_table_1_caption() -> None:
     # DeepSeek-V2 Table 1 caption: "its KV cache is equal to GQA with only 2.25 groups".
-    from dsv3.models import load_model
+    from dsv3.inputs.models import load_model
 
     assert kv.mla_gqa_equivalent_groups(load_model("DeepSeek-V2").attention) == 2.25

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dsv3 import mla
+from dsv3.arch import mla
 
 # Small shapes: (d_model, n_heads, d_h, d_c, d_h^R, d'_c or None, d_v).
 SHAPES = [

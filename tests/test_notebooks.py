@@ -19,7 +19,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def notebook_sources() -> list[Path]:
     candidates = [ROOT / "intro.md", *sorted((ROOT / "chapters").glob("*.md"))]
-    return [p for p in candidates if p.read_text(encoding="utf-8").startswith("---") and "jupytext:" in p.read_text()[:2000]]
+    return [
+        p for p in candidates if p.read_text(encoding="utf-8").startswith("---") and "jupytext:" in p.read_text()[:2000]
+    ]
 
 
 SOURCES = notebook_sources()

@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from dsv3.config import parse_config
-from dsv3.data import fact
-from dsv3.models import check_published, load_model, published_params, read_published
-from dsv3.params import CONVENTIONS, count_params, fp8_scale_elements, mtp_params, mtp_unique
+from dsv3.arch.params import count_params, mtp_params, mtp_unique
+from dsv3.arch.tensors import elements_by_dtype, fp8_scale_elements, inventory, stored_bytes, stored_elements
+from dsv3.claims.published_params import check_published, published_params
+from dsv3.inputs.facts import fact
+from dsv3.inputs.hf_config import parse_config
+from dsv3.inputs.models import load_model, read_published
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "hf-configs"
@@ -34,24 +36,20 @@ def test_published_figures_of_unseen_fixture_models_are_reproduced() -> None:
 
 
 def test_deepseek_v3_checkpoint_to_the_element() -> None:
-    # Hugging Face safetensors metadata of deepseek-ai/DeepSeek-V3 (data/facts.csv):
+    # Hugging Face safetensors metadata of deepseek-ai/DeepSeek-V3 (data/facts/params.csv):
     # total 684,531,386,000 = BF16 3,918,786,560 + F8_E4M3 680,571,043,840 + F32 41,555,600.
     arch = load_model("DeepSeek-V3")
-    main, mtp = count_params(arch), mtp_params(arch)
-    scales = fp8_scale_elements(arch)
-    router_bias = main.total["router bias"] + mtp.total["MTP router bias"]  # stored in F32
-    stored = main.total_params + mtp.total_params
-    assert stored + scales == fact("params.v3.safetensors_total").value
-    assert scales + router_bias == fact("params.v3.safetensors_f32").value
-    bf16 = sum(
-        n
-        for part in (main.total, mtp.total)
-        for name, n in part.items()
-        if any(k in name for k in ("embedding", "output head", "norm", "router", "MTP projection"))
-        and "router bias" not in name
-    )
-    assert bf16 == fact("params.v3.safetensors_bf16").value
-    assert stored - bf16 - router_bias == fact("params.v3.safetensors_f8").value
+    split = elements_by_dtype(inventory(arch, include_mtp=True, include_scales=True))
+    assert split == {
+        "BF16": fact("params.v3.safetensors_bf16").value,
+        "F8_E4M3": fact("params.v3.safetensors_f8").value,
+        "F32": fact("params.v3.safetensors_f32").value,
+    }
+    assert stored_elements(arch) == fact("params.v3.safetensors_total").value
+    # F32 by hand: one routing bias of 256 per MoE layer (58 main + 1 MTP) and the block scales.
+    assert split["F32"] - fp8_scale_elements(arch) == (58 + 1) * 256
+    # Bytes as stored: 1 per FP8 element, 2 per BF16, 4 per F32 (issue: 688,574,839,360 bytes).
+    assert stored_bytes(arch) == 680_571_043_840 + 2 * 3_918_786_560 + 4 * 41_555_600 == 688_574_839_360
 
 
 def test_deepseek_v3_readme_figures() -> None:
@@ -73,8 +71,9 @@ def test_components_add_up(path: Path) -> None:
     assert count.activated("without_embedding_and_head") < count.activated("without_embedding") < count.activated()
 
 
-@pytest.mark.parametrize("path", [p for p in ALL_CONFIGS if not parse_config(json.loads(p.read_text())).is_moe],
-                         ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path", [p for p in ALL_CONFIGS if not parse_config(json.loads(p.read_text())).is_moe], ids=lambda p: p.name
+)
 def test_dense_models_activate_everything(path: Path) -> None:
     count = count_params(parse_config(json.loads(path.read_text())))
     assert count.activated() == count.total_params
@@ -125,7 +124,6 @@ def test_tied_embeddings_are_stored_once_and_multiplied_twice() -> None:
 def test_unknown_convention() -> None:
     with pytest.raises(ValueError, match="convention must be one of"):
         count_params(load_model("DeepSeek-V3")).activated("half")  # type: ignore[arg-type]
-    assert len(CONVENTIONS) == 3
 
 
 def test_mtp_and_fp8_refuse_models_without_them() -> None:
@@ -141,10 +139,11 @@ def test_v3_reconciliation_rows() -> None:
     # DeepSeek's figures for V3 (report Abstract: 671B, 37B; README_WEIGHTS.md: 671B, 0.9B, 36.7B,
     # 11.5B, 2.4B; README: 685B, 14B) all follow from the config except "36.7B" (no whole-matrix
     # convention gives it) and the "14B" MTP size (685B - 671B; the stored module is 13.46B).
-    from dsv3.reconcile import v3_parameter_reconciliation
+    from dsv3.claims.reconcile import v3_parameter_reconciliation
 
-    table = v3_parameter_reconciliation(load_model("DeepSeek-V3")).set_index("published")
-    assert not table.loc[36.7e9, "agrees"]
-    assert not table.loc[14e9, "agrees"]
-    assert table.drop(index=[36.7e9, 14e9])["agrees"].all()
+    table = v3_parameter_reconciliation(load_model("DeepSeek-V3"))
+    follows = table["follows?"] == "✓"
+    assert not follows["params.v3.readme_activated"]
+    assert not follows["params.v3.hf_mtp"]
+    assert follows.drop(index=["params.v3.readme_activated", "params.v3.hf_mtp"]).all()
     assert len(table) == 9

@@ -11,17 +11,20 @@ import math
 
 import pytest
 
-from dsv3 import prices
-from dsv3.data import DataError, fact
+from dsv3.evals import frontier
+from dsv3.inputs import prices as price_data
+from dsv3.inputs.facts import fact
+from dsv3.inputs.schema import DataError
+from dsv3.serving import prices
 
 
 @pytest.fixture(scope="module")
 def table():
-    return prices.load_prices()
+    return price_data.load_prices()
 
 
 def _row(table, name):
-    return prices.price(name, table)
+    return price_data.price(name, table)
 
 
 def test_published_prices_are_in_the_data(table) -> None:
@@ -41,7 +44,10 @@ def test_published_prices_are_in_the_data(table) -> None:
     # DeepSeek-V2 model_price.png: "GPT-4-0613 30.00 60.00", "Claude 3 Opus 15.00 75.00"; GPT-4 Turbo 10 / 30.
     assert (_row(table, "GPT-4 (0613)").input_cache_miss, _row(table, "GPT-4 (0613)").output) == (30.0, 60.0)
     assert (_row(table, "Claude 3 Opus").input_cache_miss, _row(table, "Claude 3 Opus").output) == (15.0, 75.0)
-    assert (_row(table, "GPT-4 Turbo (1106)").input_cache_miss, _row(table, "GPT-4 Turbo (1106)").output) == (10.0, 30.0)
+    assert (_row(table, "GPT-4 Turbo (1106)").input_cache_miss, _row(table, "GPT-4 Turbo (1106)").output) == (
+        10.0,
+        30.0,
+    )
 
 
 def test_gpt4o_0513_prices_follow_openais_saving_statement(table) -> None:
@@ -67,9 +73,10 @@ def test_every_row_has_dates_and_a_source(table) -> None:
 
 
 def test_benchmarked_models_exist_in_table_6(table) -> None:
-    from dsv3 import benchmarks
+    from dsv3.evals import scores as benchmarks
+    from dsv3.inputs import scores as scores_data
 
-    chat = set(benchmarks.models_of(benchmarks.load_scores(), "Table 6"))
+    chat = set(benchmarks.models_of(scores_data.load_scores(), "Table 6"))
     named = set(table["benchmarked_as"]) - {""}
     assert named == {"DeepSeek-V3", "GPT-4o-0513", "Claude-3.5-Sonnet-1022"}
     assert named <= chat
@@ -92,36 +99,39 @@ def test_bill_of_deepseeks_day_at_r1_prices() -> None:
     # revenue would be $562,027". The printed counts are whole billions, so the bill matches to 0.02%.
     day = prices.bill(608e9, 342e9, 168e9, hit_price=0.14, miss_price=0.55, output_price=2.19)
     assert day.total == pytest.approx(fact("serving.theoretical_revenue_usd").value, rel=2e-4)
-    # Its parts are the three kinds of token; the 168B output tokens at $2.19 are the largest.
-    assert day.total == sum(day)
-    assert day.output > day.cache_miss > day.cache_hit
+    # Its parts by hand, in dollars: 342B x $0.14/M, (608B - 342B) x $0.55/M, 168B x $2.19/M.
+    assert day.cache_hit == pytest.approx(342e3 * 0.14)
+    assert day.cache_miss == pytest.approx(266e3 * 0.55)
+    assert day.output == pytest.approx(168e3 * 2.19)
     # The same day on the R1 row of the price table, through workload_costs.
-    r1 = prices.load_prices().query("name == 'DeepSeek-R1'")
-    assert prices.workload_costs(r1, input_tokens=608e9, output_tokens=168e9,
-                                 cache_hit_rate=342 / 608).iloc[0] == pytest.approx(day.total)
+    r1 = price_data.load_prices().query("name == 'DeepSeek-R1'")
+    assert prices.workload_costs(r1, input_tokens=608e9, output_tokens=168e9, cache_hit_rate=342 / 608).iloc[
+        0
+    ] == pytest.approx(day.total)
 
 
 def test_a_model_without_a_cache_price_bills_hits_as_misses() -> None:
     # GPT-4-0613 has no cache-hit price (DeepSeek-V2 model_price.png: "GPT-4-0613 30.00 60.00").
     no_cache = prices.bill(608e9, 342e9, 168e9, hit_price=None, miss_price=30.0, output_price=60.0)
     assert no_cache == prices.bill(608e9, 342e9, 168e9, hit_price=math.nan, miss_price=30.0, output_price=60.0)
-    assert no_cache.total == pytest.approx(prices.bill(608e9, 0, 168e9, hit_price=30.0, miss_price=30.0,
-                                                       output_price=60.0).total)
+    assert no_cache.total == pytest.approx(
+        prices.bill(608e9, 0, 168e9, hit_price=30.0, miss_price=30.0, output_price=60.0).total
+    )
     with pytest.raises(ValueError, match="cannot exceed"):
         prices.bill(1e9, 2e9, 0, hit_price=0.14, miss_price=0.55, output_price=2.19)
 
 
 def test_pareto_front() -> None:
-    assert prices.pareto_front([1, 2, 3], [10, 20, 30]) == [True, True, True]
-    assert prices.pareto_front([1, 2, 3], [30, 20, 10]) == [True, False, False]
-    assert prices.pareto_front([1, 1, 2], [5, 5, 6]) == [True, True, True]
-    assert prices.pareto_front([1, 1], [5, 4]) == [True, False]
+    assert frontier.pareto_front([1, 2, 3], [10, 20, 30]) == [True, True, True]
+    assert frontier.pareto_front([1, 2, 3], [30, 20, 10]) == [True, False, False]
+    assert frontier.pareto_front([1, 1, 2], [5, 5, 6]) == [True, True, True]
+    assert frontier.pareto_front([1, 1], [5, 4]) == [True, False]
     with pytest.raises(ValueError, match="differ in length"):
-        prices.pareto_front([1, 2], [1])
+        frontier.pareto_front([1, 2], [1])
     with pytest.raises(ValueError, match="^costs must"):
-        prices.pareto_front([0, 2], [1, 2])
+        frontier.pareto_front([0, 2], [1, 2])
     with pytest.raises(ValueError, match="^scores must"):
-        prices.pareto_front([1, 2], [1, math.nan])
+        frontier.pareto_front([1, 2], [1, math.nan])
 
 
 @pytest.mark.parametrize(
@@ -133,7 +143,10 @@ def test_pareto_front() -> None:
         (lambda: prices.input_price(0.07, 0.27, -0.1), "cache_hit_rate"),
         (lambda: prices.input_price(0.07, 0.27, math.nan), "cache_hit_rate"),
         (lambda: prices.blended_price(0.07, 0.27, -1.1, input_output_ratio=3, cache_hit_rate=0.5), "output"),
-        (lambda: prices.blended_price(0.07, 0.27, 1.1, input_output_ratio=-3, cache_hit_rate=0.5), "input_output_ratio"),
+        (
+            lambda: prices.blended_price(0.07, 0.27, 1.1, input_output_ratio=-3, cache_hit_rate=0.5),
+            "input_output_ratio",
+        ),
         (lambda: prices.bill(-1, 0, 1, hit_price=0.07, miss_price=0.27, output_price=1.1), "input_tokens"),
         (lambda: prices.bill(1, 0, math.inf, hit_price=0.07, miss_price=0.27, output_price=1.1), "output_tokens"),
         (lambda: prices.bill(1, 0, 1, hit_price=0.07, miss_price=-0.27, output_price=1.1), "miss_price"),
@@ -147,23 +160,38 @@ def test_bad_input_names_the_argument(call, name) -> None:
 
 def test_unknown_price_row(table) -> None:
     with pytest.raises(KeyError, match="GPT-5"):
-        prices.price("GPT-5", table)
+        price_data.price("GPT-5", table)
 
 
-HEADER = "name,price_name,benchmarked_as,input_cache_hit,input_cache_miss,input_cache_write,output,dates,evidence,source\n"
+HEADER = "model_id,name,price_name,benchmarked_as,input_cache_hit,input_cache_miss,input_cache_write,output,dates,evidence,source\n"
 
 
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ("A,a,,0.07,-0.27,,1.10,2025,primary,src\n", r"p.csv, row 1 \(line 3\), column 'input_cache_miss': '-0.27' must be positive"),
-        ("A,a,,0.07,0.27,,$1.10,2025,primary,src\n", r"p.csv, row 1 \(line 3\), column 'output': '\$1.10' is not a number"),
-        ("A,a,,0.07,0.27,,1.10,2025,rumour,src\n", r"p.csv, row 1 \(line 3\), column 'evidence': 'rumour' is not one of"),
-        ("A,a,,0.07,0.27,,1.10,,primary,src\n", r"p.csv, row 1 \(line 3\), column 'dates': value is missing"),
-        ("A,a,,0.30,0.27,,1.10,2025,primary,src\n", r"p.csv, row 1, column 'input_cache_hit': more than the cache-miss price"),
-        ("A,a,,0.07,0.27,,1.10,2025,primary,src\nA,b,,0.07,0.27,,1.10,2025,primary,src\n", r"p.csv, row 2, column 'name': duplicate"),
+        (
+            "m,A,a,,0.07,-0.27,,1.10,2025,primary,src\n",
+            r"p.csv, row 1 \(line 3\), column 'input_cache_miss': '-0.27' must be positive",
+        ),
+        (
+            "m,A,a,,0.07,0.27,,$1.10,2025,primary,src\n",
+            r"p.csv, row 1 \(line 3\), column 'output': '\$1.10' is not a number",
+        ),
+        (
+            "m,A,a,,0.07,0.27,,1.10,2025,rumour,src\n",
+            r"p.csv, row 1 \(line 3\), column 'evidence': 'rumour' is not one of",
+        ),
+        ("m,A,a,,0.07,0.27,,1.10,,primary,src\n", r"p.csv, row 1 \(line 3\), column 'dates': value is missing"),
+        (
+            "m,A,a,,0.30,0.27,,1.10,2025,primary,src\n",
+            r"p.csv, row 1, column 'input_cache_hit': more than the cache-miss price",
+        ),
+        (
+            "m,A,a,,0.07,0.27,,1.10,2025,primary,src\nm,A,b,,0.07,0.27,,1.10,2025,primary,src\n",
+            r"p.csv, row 2, column 'name': duplicate",
+        ),
     ],
 )
 def test_malformed_price_rows_are_named(write_csv, body: str, message: str) -> None:
     with pytest.raises(DataError, match=message):
-        prices.load_prices(write_csv("p.csv", "# comment\n" + HEADER + body))
+        price_data.load_prices(write_csv("p.csv", "# comment\n" + HEADER + body))

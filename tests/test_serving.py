@@ -10,9 +10,9 @@ import math
 
 import pytest
 
-from dsv3 import serving
-from dsv3.data import fact
-from dsv3.prices import bill
+from dsv3.inputs.facts import fact
+from dsv3.serving import economics as serving
+from dsv3.serving.prices import bill
 
 R1 = {"hit_price": 0.14, "miss_price": 0.55, "output_price": 2.19}  # "R1 Pricing: $0.14/M ... $0.55/M ... $2.19/M"
 
@@ -24,8 +24,12 @@ def test_daily_cost() -> None:
 
 
 def test_daily_cost_from_the_data() -> None:
-    cost = serving.daily_cost_usd(fact("serving.avg_nodes").value, fact("serving.gpus_per_node").value,
-                                  fact("serving.usd_per_gpu_hour").value, fact("serving.window_hours").value)
+    cost = serving.daily_cost_usd(
+        fact("serving.avg_nodes").value,
+        fact("serving.gpus_per_node").value,
+        fact("serving.usd_per_gpu_hour").value,
+        fact("serving.window_hours").value,
+    )
     fact("serving.daily_cost_usd").check(cost)
 
 

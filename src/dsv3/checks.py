@@ -1,9 +1,17 @@
-"""Argument checks shared by every module: bad input fails early with the argument's name."""
+"""Argument checks and error types shared by every room: bad input fails early, naming the argument."""
 
 from __future__ import annotations
 
 import math
-from numbers import Real
+from numbers import Integral, Real
+
+
+class ConfigError(ValueError):
+    """A model description (a config.json or a hand-built spec) that cannot be right; names the field."""
+
+
+class NotReproduced(AssertionError):
+    """A computed value does not reproduce the published figure it is checked against."""
 
 
 def positive(name: str, value: float) -> float:
@@ -30,3 +38,17 @@ def fraction(name: str, value: float) -> float:
     if v > 1:
         raise ValueError(f"{name} must be a fraction between 0 and 1, got {value!r}")
     return v
+
+
+def positive_int(name: str, value: int, error: type[ValueError] = ValueError) -> int:
+    """Return ``value`` if it is an integer >= 1, else raise ``error`` (a ``ValueError``) naming it."""
+    if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
+        raise error(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def non_negative_int(name: str, value: int, error: type[ValueError] = ValueError) -> int:
+    """Return ``value`` if it is an integer >= 0, else raise ``error`` (a ``ValueError``) naming it."""
+    if isinstance(value, bool) or not isinstance(value, Integral) or value < 0:
+        raise error(f"{name} must be a non-negative integer, got {value!r}")
+    return int(value)

@@ -1,0 +1,1 @@
+"""The book's presentation: number formats, figure style and palette, tables."""

@@ -1,0 +1,46 @@
+"""Published parameter counts, recounted: each maker's figure against the count of its config.
+
+``data/models/published_params.csv`` gives, for each published total or activated count, the
+convention (which ends of the network count) and the rounding that reproduce it (MoE chapter).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pandas as pd
+
+from dsv3.arch.params import CONVENTIONS, count_params
+from dsv3.claims.rounding import prints_as, rounded
+from dsv3.inputs.hf_config import load_config
+from dsv3.inputs.models import models_dir, read_published
+
+
+def check_published(table: pd.DataFrame, config_dir: Path) -> pd.DataFrame:
+    """Recount every published figure of ``table`` from its config in ``config_dir``.
+
+    Adds the columns ``computed`` (the count under the row's convention), ``as_published``
+    (``computed`` under the row's rounding) and ``reproduced``. Rows with rounding ``none`` are
+    reproduced when *no* convention and rounding gives the figure, as their note claims.
+    """
+    rows = []
+    for rec in table.itertuples(index=False):
+        count = count_params(load_config(config_dir / rec.file))
+        measure = count.total_under if rec.figure == "total" else count.activated
+        computed = measure(rec.convention)
+        if rec.rounding == "none":
+            as_published = math.nan
+            ok = not any(
+                prints_as(measure(c), rec.published, rec.unit, r) for c in CONVENTIONS for r in ("nearest", "down")
+            )
+        else:
+            as_published = rounded(computed, rec.rounding, rec.unit)
+            ok = prints_as(computed, rec.published, rec.unit, rec.rounding)
+        rows.append({**rec._asdict(), "computed": computed, "as_published": as_published, "reproduced": ok})
+    return pd.DataFrame(rows)
+
+
+def published_params() -> pd.DataFrame:
+    """:func:`check_published` over ``data/models/published_params.csv`` (MoE chapter)."""
+    return check_published(read_published(), models_dir())

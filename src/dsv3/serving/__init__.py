@@ -1,0 +1,1 @@
+"""Serving arithmetic: memory, prices and bills, serving economics. Never opens a file."""

@@ -1,0 +1,46 @@
+"""The house style a reader relies on, checked on every chapter source (README, "Adding a chapter")."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHAPTERS = sorted((ROOT / "chapters").glob("*.md"))
+
+
+def sections(text: str) -> list[str]:
+    return re.split(r"\n## ", text)[1:]
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_one_takeaway_per_section_and_a_closing_list(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    for section in sections(text):
+        title = section.splitlines()[0]
+        assert section.count("{admonition} Takeaway") <= 1, f"{path.name}: section {title!r} has several takeaways"
+    assert sections(text)[-1].startswith("What to remember"), f"{path.name}: last section must be 'What to remember'"
+    assert re.search(r"\n- ", sections(text)[-1]), f"{path.name}: 'What to remember' is a list"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_a_lead_before_the_first_section(path: Path) -> None:
+    body = path.read_text(encoding="utf-8").split("\n# ", 1)[1].split("\n## ", 1)[0]
+    prose = [line for line in body.splitlines()[1:] if line and not line.startswith(("```", ":", "(", "#"))]
+    assert len(" ".join(prose)) > 200, f"{path.name}: start with a short lead on what the chapter shows"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_colours_come_from_the_style_module(path: Path) -> None:
+    assert not re.search(r"[\"']#[0-9a-fA-F]{6}[\"']", path.read_text(encoding="utf-8")), (
+        f"{path.name}: a hex colour; use dsv3.book.style.color(model_id) or a style constant"
+    )
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_no_process_text(path: Path) -> None:
+    text = path.read_text(encoding="utf-8").lower()
+    for phrase in ("was not available", "available to read here", "todo", "fixme"):
+        assert phrase not in text, f"{path.name}: {phrase!r}"
