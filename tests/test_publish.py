@@ -37,13 +37,19 @@ def _load(name: str, path: Path):
 check = _load("site_check_check", ROOT / "tools" / "site_check" / "check.py")
 stage = _load("site_check_stage", ROOT / "tools" / "site_check" / "stage.py")
 
-HAVE_TOOLS = (shutil.which("git") is not None and shutil.which("make") is not None
-              and (VENV / "bin" / "ghp-import").is_file() and (ROOT / ".git").exists())
+HAVE_TOOLS = (
+    shutil.which("git") is not None
+    and shutil.which("make") is not None
+    and (VENV / "bin" / "ghp-import").is_file()
+    and (ROOT / ".git").exists()
+)
 needs_tools = pytest.mark.skipif(
-    not HAVE_TOOLS, reason="needs git, make, a git checkout and ghp-import in the environment (requirements.lock)")
+    not HAVE_TOOLS, reason="needs git, make, a git checkout and ghp-import in the environment (requirements.lock)"
+)
 needs_browser = pytest.mark.skipif(
     not (check.CHROMIUM.is_file() and check.sync_playwright is not None),
-    reason=f"make publish runs the site check: needs Debian's chromium at {check.CHROMIUM} and playwright")
+    reason=f"make publish runs the site check: needs Debian's chromium at {check.CHROMIUM} and playwright",
+)
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 
 
@@ -54,6 +60,7 @@ def write(path: Path, text: str) -> Path:
 
 
 # --- staging: the commit in the footer -----------------------------------------------------------
+
 
 def test_stage_copies_the_site_and_names_the_commit_in_every_page(tmp_path: Path) -> None:
     site = tmp_path / "html"
@@ -119,9 +126,15 @@ def test_the_book_footer_carries_the_marker() -> None:
 
 # --- make publish in a temporary clone ----------------------------------------------------------
 
+
 def run(args: list[str], cwd: Path, **kwargs) -> subprocess.CompletedProcess:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "test", "GIT_AUTHOR_EMAIL": "test@example.invalid",
-           "GIT_COMMITTER_NAME": "test", "GIT_COMMITTER_EMAIL": "test@example.invalid"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "test",
+        "GIT_AUTHOR_EMAIL": "test@example.invalid",
+        "GIT_COMMITTER_NAME": "test",
+        "GIT_COMMITTER_EMAIL": "test@example.invalid",
+    }
     env.pop("MAKEFLAGS", None)
     return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=900, **kwargs)
 
@@ -167,8 +180,9 @@ def fake_site(work: Path, skip_table: str | None = None) -> set[str]:
     site = work / "_build" / "html"
     pages = check.toc_pages(work)
     for page, source in pages.items():
-        tables = "".join(f'<table id="T_{t}"><tr><td>1</td></tr></table>'
-                         for t in check.table_ids(source) if t != skip_table)
+        tables = "".join(
+            f'<table id="T_{t}"><tr><td>1</td></tr></table>' for t in check.table_ids(source) if t != skip_table
+        )
         write(site / page, PAGE.format(title=page, body=tables, marker=stage.MARKER))
     links = "".join(f'<p><a href="{page}">{page}</a></p>' for page in pages)
     write(site / "index.html", PAGE.format(title="index", body=links, marker=stage.MARKER))
@@ -256,8 +270,9 @@ def test_publish_builds_and_publishes_the_whole_book_in_a_fresh_clone(clone) -> 
     result = run(["make", "publish", f"VENV={VENV}"], work)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     published = set(git(work, "ls-tree", "-r", "--name-only", "gh-pages").splitlines())
-    built = {p.relative_to(work / "_build" / "html").as_posix()
-             for p in (work / "_build" / "html").rglob("*") if p.is_file()}
+    built = {
+        p.relative_to(work / "_build" / "html").as_posix() for p in (work / "_build" / "html").rglob("*") if p.is_file()
+    }
     assert {"index.html", ".nojekyll"} | set(check.toc_pages(work)) <= published
     assert published == built | {".nojekyll"}
     assert not has_branch(remote, "gh-pages")
@@ -303,13 +318,18 @@ def test_workflow_build_job_runs_ci_run_with_the_caches_and_uploads_reports_on_f
 
 def test_workflow_deploys_to_pages_from_the_default_branch_only() -> None:
     jobs = workflow()["jobs"]
-    default_push = "github.event_name == 'push' && github.ref == format('refs/heads/{0}', github.event.repository.default_branch)"
+    default_push = (
+        "github.event_name == 'push' && github.ref == format('refs/heads/{0}', github.event.repository.default_branch)"
+    )
     upload = [s for s in steps(jobs["build"]) if s.get("uses", "").startswith("actions/upload-pages-artifact@")]
     assert len(upload) == 1 and upload[0]["if"] == default_push
     staged = [s for s in steps(jobs["build"]) if "tools/site_check/stage.py" in s.get("run", "")]
     assert len(staged) == 1 and upload[0]["with"]["path"] in staged[0]["run"]
-    deploy = [name for name, job in jobs.items()
-              if any(s.get("uses", "").startswith("actions/deploy-pages@") for s in steps(job))]
+    deploy = [
+        name
+        for name, job in jobs.items()
+        if any(s.get("uses", "").startswith("actions/deploy-pages@") for s in steps(job))
+    ]
     assert deploy == ["deploy"]
     job = jobs["deploy"]
     assert job["needs"] == "build" and job["if"] == default_push

@@ -43,7 +43,7 @@ def write(path: Path, text: str) -> Path:
 
 # --- reading the sources (no browser) ---------------------------------------------------------
 
-CHAPTER = '''---
+CHAPTER = """---
 jupytext: {text_representation: {format_name: myst}}
 ---
 # A chapter
@@ -62,7 +62,7 @@ display(tables.show(
     table_id='second',
 ))
 ```
-'''
+"""
 
 
 def test_table_ids_come_from_code_cells_only(tmp_path: Path) -> None:
@@ -71,8 +71,10 @@ def test_table_ids_come_from_code_cells_only(tmp_path: Path) -> None:
 
 
 def test_table_ids_read_a_notebook_source(tmp_path: Path) -> None:
-    cells = [{"cell_type": "markdown", "source": ['table_id="prose"']},
-             {"cell_type": "code", "source": ['tables.show(df, table_id="nb-table")']}]
+    cells = [
+        {"cell_type": "markdown", "source": ['table_id="prose"']},
+        {"cell_type": "code", "source": ['tables.show(df, table_id="nb-table")']},
+    ]
     source = write(tmp_path / "a.ipynb", __import__("json").dumps({"cells": cells}))
     assert check.table_ids(source) == ["nb-table"]
 
@@ -80,7 +82,7 @@ def test_table_ids_read_a_notebook_source(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        ('tables.show(df, table_id=name)', "not a string literal"),
+        ("tables.show(df, table_id=name)", "not a string literal"),
         ('tables.show(df, table_id=f"t-{i}")', "not a string literal"),
         ('tables.show(df, table_id="")', "empty table_id"),
         ('tables.show(df, table_id="t")\ntables.show(df, table_id="t")', "used twice"),
@@ -93,14 +95,20 @@ def test_table_ids_refuse_what_the_check_cannot_find(tmp_path: Path, call: str, 
 
 
 def test_toc_pages_map_html_to_sources(tmp_path: Path) -> None:
-    write(tmp_path / "_toc.yml", "format: jb-book\nroot: intro\nparts:\n  - caption: C\n    chapters:\n"
-          "      - file: chapters/a\n      - file: chapters/b.ipynb\n")
+    write(
+        tmp_path / "_toc.yml",
+        "format: jb-book\nroot: intro\nparts:\n  - caption: C\n    chapters:\n"
+        "      - file: chapters/a\n      - file: chapters/b.ipynb\n",
+    )
     write(tmp_path / "intro.md", "# Intro\n")
     write(tmp_path / "chapters" / "a.md", "# A\n")
     write(tmp_path / "chapters" / "b.ipynb", "{}")
     pages = check.toc_pages(tmp_path)
-    assert pages == {"intro.html": tmp_path / "intro.md", "chapters/a.html": tmp_path / "chapters" / "a.md",
-                     "chapters/b.html": tmp_path / "chapters" / "b.ipynb"}
+    assert pages == {
+        "intro.html": tmp_path / "intro.md",
+        "chapters/a.html": tmp_path / "chapters" / "a.md",
+        "chapters/b.html": tmp_path / "chapters" / "b.ipynb",
+    }
     (tmp_path / "chapters" / "a.md").unlink()
     with pytest.raises(check.SiteCheckError, match="chapters/a"):
         check.toc_pages(tmp_path)
@@ -151,8 +159,10 @@ def synthetic(tmp_path_factory: pytest.TempPathFactory):
     """A book of one good chapter and one page per defect, checked once; returns (report, screenshots)."""
     base = tmp_path_factory.mktemp("site")
     root, site, shots = base / "src", base / "html", base / "shots"
-    write(root / "_toc.yml", "format: jb-book\nroot: intro\nchapters:\n  - file: chapters/good\n"
-          "  - file: chapters/hidden_table\n")
+    write(
+        root / "_toc.yml",
+        "format: jb-book\nroot: intro\nchapters:\n  - file: chapters/good\n  - file: chapters/hidden_table\n",
+    )
     write(root / "intro.md", "# Intro\n")
     write(root / "chapters" / "good.md", cell("good-table", "wide-but-scrolls"))
     write(root / "chapters" / "hidden_table.md", cell("shown", "forgotten"))
@@ -162,20 +172,41 @@ def synthetic(tmp_path_factory: pytest.TempPathFactory):
     write(site / "index.html", page("Index", '<p><a href="intro.html">intro</a></p>'))
     math = '<p>Inline <span class="math"><mjx-container>x</mjx-container></span> and a price of $2 per GPU-h.</p>'
     write(site / "intro.html", page("Intro", math + '<p id="sec">See <a href="chapters/good.html#top">good</a>.</p>'))
-    write(site / "chapters" / "good.html", page("Good", "".join([
-        NARROW.format(id="good-table"),
-        '<div class="scroll-table">' + WIDE.format(id="wide-but-scrolls") + "</div>",
-        '<img src="../_images/fig.svg" alt="a black rectangle">',
-        '<p><a href="../intro.html#sec">back</a> <a href="#top">top</a> <a href="https://example.org/">a citation</a></p>',
-    ])))
+    write(
+        site / "chapters" / "good.html",
+        page(
+            "Good",
+            "".join(
+                [
+                    NARROW.format(id="good-table"),
+                    '<div class="scroll-table">' + WIDE.format(id="wide-but-scrolls") + "</div>",
+                    '<img src="../_images/fig.svg" alt="a black rectangle">',
+                    '<p><a href="../intro.html#sec">back</a> <a href="#top">top</a> <a href="https://example.org/">a citation</a></p>',
+                ]
+            ),
+        ),
+    )
     write(site / "chapters" / "hidden_table.html", page("Hidden", NARROW.format(id="shown")))
-    write(site / "bad" / "external.html", page("External", '<img src="https://cdn.example.org/logo.png" alt="logo">',
-                                               head='<script src="https://cdn.example.org/lib.js"></script>'))
-    write(site / "bad" / "js_error.html", page(
-        "JS", "<p>x</p>", head="<script>const THEBE_JS_URL = 1;</script><script>const THEBE_JS_URL = 2;</script>"))
+    write(
+        site / "bad" / "external.html",
+        page(
+            "External",
+            '<img src="https://cdn.example.org/logo.png" alt="logo">',
+            head='<script src="https://cdn.example.org/lib.js"></script>',
+        ),
+    )
+    write(
+        site / "bad" / "js_error.html",
+        page("JS", "<p>x</p>", head="<script>const THEBE_JS_URL = 1;</script><script>const THEBE_JS_URL = 2;</script>"),
+    )
     write(site / "bad" / "favicon.html", page("Favicon", "<p>x</p>", icon="/favicon.ico"))
-    write(site / "bad" / "links.html", page("Links", '<a href="../nowhere.html">a</a> <a href="../intro.html#nope">b</a>'))
-    write(site / "bad" / "images.html", page("Images", '<img src="../_images/fig.svg"><img src="../_images/gone.png" alt="gone">'))
+    write(
+        site / "bad" / "links.html", page("Links", '<a href="../nowhere.html">a</a> <a href="../intro.html#nope">b</a>')
+    )
+    write(
+        site / "bad" / "images.html",
+        page("Images", '<img src="../_images/fig.svg"><img src="../_images/gone.png" alt="gone">'),
+    )
     write(site / "bad" / "math.html", page("Math", r'<p>Raw \(x^2\) and $a_i$ and <span class="math">\(y\)</span></p>'))
     write(site / "bad" / "wide.html", page("Wide", WIDE.format(id="too-wide")))
     report = check.check_site(site, root, shots)
@@ -243,7 +274,9 @@ def test_images_need_alt_text_and_must_decode(synthetic) -> None:
 @needs_browser
 def test_unrendered_math_fails(synthetic) -> None:
     text = problems(synthetic, "bad/math.html")
-    assert {r"math not rendered: \(x^2\)", "math not rendered: $a_i$", r"math not rendered: \(y\)"} <= set(text.splitlines())
+    assert {r"math not rendered: \(x^2\)", "math not rendered: $a_i$", r"math not rendered: \(y\)"} <= set(
+        text.splitlines()
+    )
 
 
 @needs_browser

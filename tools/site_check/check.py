@@ -41,6 +41,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
 import yaml
@@ -69,6 +70,16 @@ SCROLL_CLASS = "scroll-table"
 COLUMN_SELECTOR = "article.bd-article, main, body"
 SOURCE_SUFFIXES = (".md", ".ipynb", ".rst")
 TABLE_ID = re.compile(r"""\btable_id\s*=\s*(?:(?P<q>["'])(?P<id>[^"'\n]*)(?P=q)|(?P<other>[^\s,)]+))""")
+# Mathematics left as text: \( \) \[ \] $$ \begin{, or $...$ holding a backslash, ^, _ or braces (so that
+# "$2 per GPU-h and $5.6M" is prose, not mathematics). A JavaScript regular expression.
+RAW_MATH = "|".join(
+    [
+        r"\\\([^\n]{0,80}?\\\)",
+        r"\\\[[^\n]{0,80}?\\\]",
+        r"\\\(|\\\)|\\\[|\\\]|\$\$|\\begin\{",
+        r"\$[^\s$][^$\n]{0,80}?[\\^_{}][^$\n]{0,80}?[^\s$]\$",
+    ]
+)
 CODE_FENCE = re.compile(r"^(`{3,}|~{3,})\s*\{code-cell\}")
 
 
@@ -149,7 +160,7 @@ def table_ids(source: Path) -> list[str]:
             if match.group("other") is not None:
                 raise SiteCheckError(
                     f"{where}: table_id={match.group('other')} is not a string literal; write the id as "
-                    "table_id=\"...\" so the site check can find the table on the page"
+                    'table_id="..." so the site check can find the table on the page'
                 )
             value = match.group("id")
             if not value.strip():
@@ -196,7 +207,7 @@ class _Server(http.server.ThreadingHTTPServer):
 
 def _handler_for(server: _Server) -> type[http.server.SimpleHTTPRequestHandler]:
     class Handler(http.server.SimpleHTTPRequestHandler):
-        def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        def __init__(self, *args, **kwargs) -> None:
             super().__init__(*args, directory=str(server.site), **kwargs)
 
         def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
@@ -204,7 +215,7 @@ def _handler_for(server: _Server) -> type[http.server.SimpleHTTPRequestHandler]:
                 status = code.value if hasattr(code, "value") else int(code) if str(code).isdigit() else 0
                 server.log.append(Served(self.path, status, server.current_page))
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: object) -> None:
             pass
 
         def end_headers(self) -> None:
@@ -244,7 +255,7 @@ _SETTLE_JS = """async () => {
   }));
 }"""
 
-_PAGE_JS = r"""([tableIds, columnSelector, scrollClass]) => {
+_PAGE_JS = r"""([tableIds, columnSelector, scrollClass, rawMath]) => {
   const ids = [...document.querySelectorAll('[id]')].map(e => e.id)
       .concat([...document.querySelectorAll('a[name]')].map(e => e.getAttribute('name')));
   const links = [...document.querySelectorAll('a[href]')].map(a => ({href: a.href, raw: a.getAttribute('href')}));
@@ -255,7 +266,7 @@ _PAGE_JS = r"""([tableIds, columnSelector, scrollClass]) => {
     }
   }
   const skip = 'pre, code, script, style, textarea, kbd, samp, mjx-container, .MathJax, .math, .highlight';
-  const raw = /\\\([^\n]{0,80}?\\\)|\\\[[^\n]{0,80}?\\\]|\\\(|\\\)|\\\[|\\\]|\$\$|\\begin\{|\$[^\s$][^$\n]{0,80}?[\\^_{}][^$\n]{0,80}?[^\s$]\$/g;
+  const raw = new RegExp(rawMath, 'g');
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT, {
     acceptNode(n) { return n.parentElement && n.parentElement.closest(skip) ? NodeFilter.FILTER_REJECT
                                                                            : NodeFilter.FILTER_ACCEPT; }});
@@ -344,12 +355,13 @@ def _screenshot_name(page: str, width: int) -> str:
     return page.removesuffix(".html").replace("/", "__") + f"-{width}.png"
 
 
-def check_site(site: Path, root: Path = ROOT, screenshots: Path | None = None,
-               chromium: Path = CHROMIUM) -> Report:
+def check_site(site: Path, root: Path = ROOT, screenshots: Path | None = None, chromium: Path = CHROMIUM) -> Report:
     """Check every page of ``site`` in headless Chromium; table ids come from the sources under ``root``."""
     if sync_playwright is None:
-        raise SiteCheckError("the Python package playwright is not installed (it is in requirements.lock: "
-                             "make .venv/.installed); it drives the system Chromium, no browser is downloaded")
+        raise SiteCheckError(
+            "the Python package playwright is not installed (it is in requirements.lock: "
+            "make .venv/.installed); it drives the system Chromium, no browser is downloaded"
+        )
     site = site.resolve()
     if not (site / "index.html").is_file():
         raise SiteCheckError(f"no built site at {site} (no index.html): run `make book` first")
@@ -372,8 +384,12 @@ def check_site(site: Path, root: Path = ROOT, screenshots: Path | None = None,
         origin = f"http://127.0.0.1:{server.server_address[1]}"
         with sync_playwright() as pw:
             context = pw.chromium.launch_persistent_context(
-                profile, executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS,
-                viewport={"width": WIDTHS[0], "height": 900}, service_workers="block",
+                profile,
+                executable_path=str(chromium),
+                headless=True,
+                args=CHROMIUM_ARGS,
+                viewport={"width": WIDTHS[0], "height": 900},
+                service_workers="block",
             )
             try:
                 for page_name in pages:
@@ -381,8 +397,9 @@ def check_site(site: Path, root: Path = ROOT, screenshots: Path | None = None,
                     if target is not None:  # e.g. index.html -> intro.html: the target must exist
                         results[page_name].outgoing = [(urljoin(f"{origin}/{page_name}", target), target)]
                         continue
-                    _visit(context, origin, server, page_name, expected.get(page_name, []), results[page_name],
-                           screenshots)
+                    _visit(
+                        context, origin, server, page_name, expected.get(page_name, []), results[page_name], screenshots
+                    )
             finally:
                 context.close()
 
@@ -398,8 +415,9 @@ def check_site(site: Path, root: Path = ROOT, screenshots: Path | None = None,
             target = site / rel
             if not target.is_file():
                 if raw.startswith("favicon "):
-                    result.problems.append(f"no favicon: {raw.removeprefix('favicon ')} gives a 404 "
-                                           "(set html.favicon in _config.yml)")
+                    result.problems.append(
+                        f"no favicon: {raw.removeprefix('favicon ')} gives a 404 (set html.favicon in _config.yml)"
+                    )
                 else:
                     result.problems.append(f"broken link {raw!r}: {rel} does not exist")
                 continue
@@ -417,12 +435,19 @@ def check_site(site: Path, root: Path = ROOT, screenshots: Path | None = None,
     return Report(results, problems)
 
 
-def _visit(context, origin: str, server: _Server, page_name: str, table_ids_: list[str],  # noqa: ANN001
-           result: PageResult, screenshots: Path | None) -> None:
+def _visit(
+    context: Any,
+    origin: str,
+    server: _Server,
+    page_name: str,
+    table_ids_: list[str],
+    result: PageResult,
+    screenshots: Path | None,
+) -> None:
     problems = result.problems
     external: list[str] = []
 
-    def route(route_) -> None:  # noqa: ANN001
+    def route(route_: Any) -> None:
         url = route_.request.url
         if url.startswith(origin + "/") or url.startswith(("data:", "blob:", "about:")):
             route_.continue_()
@@ -438,8 +463,9 @@ def _visit(context, origin: str, server: _Server, page_name: str, table_ids_: li
         deadline = time.monotonic() + timeout_s
         while pending:
             if time.monotonic() > deadline:
-                problems.append(f"the page never stopped requesting ({len(pending)} requests in flight after "
-                                f"{timeout_s:.0f} s)")
+                problems.append(
+                    f"the page never stopped requesting ({len(pending)} requests in flight after {timeout_s:.0f} s)"
+                )
                 return
             page.wait_for_timeout(20)
 
@@ -449,10 +475,18 @@ def _visit(context, origin: str, server: _Server, page_name: str, table_ids_: li
     page.route("**/*", route)
     page.on("console", lambda m: problems.append(f"console {m.type}: {m.text[:300]}") if m.type == "error" else None)
     page.on("pageerror", lambda e: problems.append(f"JavaScript exception: {str(e)[:300]}"))
-    page.on("requestfailed", lambda r: None if r.url in external else problems.append(
-        f"request failed: {r.url.removeprefix(origin)} ({r.failure})"))
-    page.on("response", lambda r: problems.append(f"HTTP {r.status} for {r.url.removeprefix(origin)}")
-            if r.status >= 400 else None)
+    page.on(
+        "requestfailed",
+        lambda r: (
+            None
+            if r.url in external
+            else problems.append(f"request failed: {r.url.removeprefix(origin)} ({r.failure})")
+        ),
+    )
+    page.on(
+        "response",
+        lambda r: problems.append(f"HTTP {r.status} for {r.url.removeprefix(origin)}") if r.status >= 400 else None,
+    )
     try:
         server.current_page = page_name
         page.set_viewport_size({"width": TEXT_COLUMN_WIDTH, "height": 900})
@@ -466,7 +500,7 @@ def _visit(context, origin: str, server: _Server, page_name: str, table_ids_: li
                 problems.append(f"image not decoded: {src}")
             if not img["alt"]:
                 problems.append(f"image without alt text: {src}")
-        found = page.evaluate(_PAGE_JS, [table_ids_, COLUMN_SELECTOR, SCROLL_CLASS])
+        found = page.evaluate(_PAGE_JS, [table_ids_, COLUMN_SELECTOR, SCROLL_CLASS, RAW_MATH])
         result.images, result.links = len(images), len(found["links"])
         result.ids = set(found["ids"])
         result.outgoing = [(link["href"], link["raw"]) for link in found["links"]]
@@ -480,8 +514,10 @@ def _visit(context, origin: str, server: _Server, page_name: str, table_ids_: li
             if present:
                 result.tables += 1
             else:
-                problems.append(f"table {table_id!r} (table_id in the source) is not on the page "
-                                f"(no <table id=\"T_{table_id}\">): is it displayed?")
+                problems.append(
+                    f"table {table_id!r} (table_id in the source) is not on the page "
+                    f'(no <table id="T_{table_id}">): is it displayed?'
+                )
         # At 1280 px: the screenshot as a reader first sees the page, then the table widths (with every
         # dropdown opened for the measure, then closed again); then the same page resized to 400 px.
         if screenshots is not None:
@@ -489,9 +525,11 @@ def _visit(context, origin: str, server: _Server, page_name: str, table_ids_: li
         widths = page.evaluate(_WIDTH_JS, [COLUMN_SELECTOR, SCROLL_CLASS])
         for table in widths["wide"]:
             label = f"#{table['id']}" if table["id"] else repr(table["caption"] or "(no id)")
-            problems.append(f"table {label} is {table['width']} px wide, wider than the "
-                            f"{widths['column']} px text column at {TEXT_COLUMN_WIDTH} px (wrap it in "
-                            f"<div class=\"{SCROLL_CLASS}\"> if it must scroll)")
+            problems.append(
+                f"table {label} is {table['width']} px wide, wider than the "
+                f"{widths['column']} px text column at {TEXT_COLUMN_WIDTH} px (wrap it in "
+                f'<div class="{SCROLL_CLASS}"> if it must scroll)'
+            )
         if screenshots is not None:
             for width in WIDTHS:
                 if width != TEXT_COLUMN_WIDTH:
@@ -521,8 +559,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--root", type=Path, default=ROOT, help="the book's sources (_toc.yml and pages)")
     parser.add_argument("--screenshots", type=Path, default=ROOT / "_build" / "screenshots")
     parser.add_argument("--no-screenshots", action="store_true")
-    parser.add_argument("--report", type=Path, default=ROOT / "_build" / "site-check.json",
-                        help="where to write the JSON report")
+    parser.add_argument(
+        "--report", type=Path, default=ROOT / "_build" / "site-check.json", help="where to write the JSON report"
+    )
     args = parser.parse_args(argv)
     try:
         report = check_site(args.site, args.root, None if args.no_screenshots else args.screenshots)
@@ -530,9 +569,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"check-site: {error}", file=sys.stderr)
         return 2
     args.report.parent.mkdir(parents=True, exist_ok=True)
-    args.report.write_text(json.dumps(
-        {page: {"problems": r.problems, "images": r.images, "links": r.links, "tables": r.tables}
-         for page, r in sorted(report.pages.items())}, indent=1) + "\n", encoding="utf-8")
+    args.report.write_text(
+        json.dumps(
+            {
+                page: {"problems": r.problems, "images": r.images, "links": r.links, "tables": r.tables}
+                for page, r in sorted(report.pages.items())
+            },
+            indent=1,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     bad = 0
     for page, result in sorted(report.pages.items()):
         if result.problems:

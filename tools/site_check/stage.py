@@ -44,12 +44,18 @@ def stage(site: Path, dest: Path, commit: str) -> int:
     index = site / "index.html"
     if not index.is_file():
         raise StageError(f"no built site at {site} (no index.html): run `make book` first")
-    unmarked = [page.relative_to(site).as_posix() for page in sorted(site.rglob("*.html"))
-                if not _is_asset(page.relative_to(site)) and MARKER not in (text := page.read_text(encoding="utf-8"))
-                and not REDIRECT.search(text)]
+    unmarked = [
+        page.relative_to(site).as_posix()
+        for page in sorted(site.rglob("*.html"))
+        if not _is_asset(page.relative_to(site))
+        and MARKER not in (text := page.read_text(encoding="utf-8"))
+        and not REDIRECT.search(text)
+    ]
     if unmarked:
-        raise StageError(f"{len(unmarked)} pages lack the footer marker {MARKER!r} (first: {unmarked[0]}): "
-                         "keep html.extra_footer in _config.yml")
+        raise StageError(
+            f"{len(unmarked)} pages lack the footer marker {MARKER!r} (first: {unmarked[0]}): "
+            "keep html.extra_footer in _config.yml"
+        )
     if dest.resolve() == site.resolve():
         raise StageError("the staging folder must differ from the site")
     if dest.exists():
