@@ -133,6 +133,17 @@ def test_no_site_is_a_clear_error(tmp_path: Path) -> None:
         check.check_site(tmp_path / "nothing", tmp_path)
 
 
+@needs_browser
+def test_a_page_of_the_toc_missing_from_the_site_is_a_clear_error(tmp_path: Path) -> None:
+    write(tmp_path / "_toc.yml", "format: jb-book\nroot: intro\nchapters:\n  - file: chapters/a\n")
+    write(tmp_path / "intro.md", "# Intro\n")
+    write(tmp_path / "chapters" / "a.md", "# A\n")
+    write(tmp_path / "html" / "index.html", "<p>x</p>")
+    write(tmp_path / "html" / "intro.html", "<p>x</p>")
+    with pytest.raises(check.SiteCheckError, match=r"1 pages of _toc.yml are not in .*: chapters/a.html"):
+        check.check_site(tmp_path / "html", tmp_path)
+
+
 # --- the browser on a synthetic site -------------------------------------------------------------
 
 PAGE = """<!DOCTYPE html>

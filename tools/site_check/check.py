@@ -371,10 +371,10 @@ def check_site(site: Path, root: Path = ROOT, screenshots: Path | None = None, c
         )
     expected = {page: table_ids(source) for page, source in toc_pages(root).items()}
     pages = site_pages(site)
+    missing = [page for page in expected if page not in pages]
+    if missing:  # a build that lost pages is not worth opening in a browser
+        raise SiteCheckError(f"{len(missing)} pages of _toc.yml are not in {site}: {', '.join(missing)}")
     results = {page: PageResult(page) for page in pages}
-    for page in expected:
-        if page not in results:
-            results[page] = PageResult(page, [f"listed in _toc.yml but not built ({page} is missing)"])
     if screenshots is not None:  # only this run's screenshots: a page that is gone leaves none behind
         screenshots.mkdir(parents=True, exist_ok=True)
         for old in screenshots.glob("*.png"):
