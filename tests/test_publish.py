@@ -313,6 +313,8 @@ def test_workflow_build_job_runs_ci_run_with_the_caches_and_uploads_reports_on_f
     names = [s.get("uses", s.get("run", "")) for s in steps(build)]
     assert names[0].startswith("actions/checkout@")
     assert max(names.index(s["uses"]) for s in caches) < names.index(".ci/run")
+    chromium = [i for i, name in enumerate(names) if "apt-get install" in name and "chromium" in name]
+    assert chromium and chromium[0] < names.index(".ci/run")  # the browser tests in .ci/run must not skip
 
 
 def test_workflow_deploys_to_pages_from_the_default_branch_only() -> None:
