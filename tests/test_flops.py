@@ -139,3 +139,14 @@ def test_work_by_convention_spans_the_published_spread() -> None:
     assert len(grid) == 12
     assert round(six_n_pre / (2_664_000 * 3600) / 989.4e12, 3) == 0.343
     assert round(grid["MFU"].min(), 3) == 0.165 and round(grid["MFU"].max(), 3) == 0.407
+
+
+def test_gpu_hours_ratio_factors_multiply_to_the_ratio() -> None:
+    # By hand: A does 2 FLOPs/token on 30 tokens in 12 h (5 FLOPs/h); B does 1 FLOP/token on 10
+    # tokens in 1 h (10 FLOPs/h). A's hours are 12x: 2 (per token) x 3 (tokens) x 2 (B runs twice as fast).
+    from dsv3.training.utilisation import gpu_hours_ratio_factors
+
+    f = gpu_hours_ratio_factors(60.0, 30.0, 12.0, 10.0, 10.0, 1.0)
+    assert f == {"FLOPs per token": 2.0, "tokens": 3.0, "achieved FLOP/s per GPU (inverse)": 2.0, "GPU-hours": 12.0}
+    with pytest.raises(ValueError, match="hours_b"):
+        gpu_hours_ratio_factors(60.0, 30.0, 12.0, 10.0, 10.0, 0.0)

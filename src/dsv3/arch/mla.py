@@ -119,22 +119,32 @@ def init_weights(
 # --- rotary position embedding -------------------------------------------------------------------
 
 
-def rope_angles(positions: Array, dim: int, base: float = ROPE_BASE) -> Array:
-    """Angles m theta_k, theta_k = base^(-2k/dim), for each position m: shape (T, dim/2)."""
+def rope_angles(positions: Array, dim: int, base: float = ROPE_BASE, inv_freq: Array | None = None) -> Array:
+    """Angles m theta_k, theta_k = base^(-2k/dim), for each position m: shape (T, dim/2).
+
+    ``inv_freq`` (optional, dim/2 values) replaces the theta_k, e.g. YaRN's rescaled frequencies
+    from :mod:`dsv3.arch.rope` (chapter "From 4K to 128K").
+    """
     dim = _positive_int("dim", dim)
     if dim % 2:
         raise ValueError(f"dim must be even (RoPE rotates pairs), got {dim}")
-    theta = base ** (-np.arange(0, dim, 2) / dim)
+    if inv_freq is None:
+        theta = base ** (-np.arange(0, dim, 2) / dim)
+    else:
+        theta = np.asarray(inv_freq, dtype=np.float64)
+        if theta.shape != (dim // 2,):
+            raise ValueError(f"inv_freq must hold dim/2 = {dim // 2} frequencies, got shape {theta.shape}")
     return np.asarray(positions, dtype=np.float64)[:, None] * theta[None, :]
 
 
-def rope(x: Array, positions: Array, base: float = ROPE_BASE) -> Array:
+def rope(x: Array, positions: Array, base: float = ROPE_BASE, inv_freq: Array | None = None) -> Array:
     """Rotate each pair (x_{2k}, x_{2k+1}) of the last axis by the angle m theta_k (RoPE).
 
     ``x`` has shape (T, ..., dim) and ``positions`` (T,): token t is rotated by R_{positions[t]}.
     The pairs are adjacent, as in DeepSeek's reference code (``inference/model.py``).
+    ``inv_freq`` optionally replaces the frequencies theta_k (see :func:`rope_angles`).
     """
-    angles = rope_angles(positions, x.shape[-1], base)
+    angles = rope_angles(positions, x.shape[-1], base, inv_freq)
     angles = angles.reshape(angles.shape[0], *([1] * (x.ndim - 2)), angles.shape[1])
     cos, sin = np.cos(angles), np.sin(angles)
     even, odd = x[..., 0::2], x[..., 1::2]
@@ -182,9 +192,9 @@ def query_input(w: MLAWeights, h: Array) -> Array:
     return h if w.w_dq is None else h @ w.w_dq.T
 
 
-def rope_query(w: MLAWeights, c_q: Array, positions: Array) -> Array:
-    """q^R_t = RoPE(W^QR c^Q_t), split into heads (Eq. 14): (T, n_h, d_h^R)."""
-    return rope((c_q @ w.w_qr.T).reshape(len(c_q), w.n_heads, w.d_rope), positions)
+def rope_query(w: MLAWeights, c_q: Array, positions: Array, inv_freq: Array | None = None) -> Array:
+    """q^R_t = RoPE(W^QR c^Q_t), split into heads (Eq. 14): (T, n_h, d_h^R); ``inv_freq`` as in :func:`rope`."""
+    return rope((c_q @ w.w_qr.T).reshape(len(c_q), w.n_heads, w.d_rope), positions, inv_freq=inv_freq)
 
 
 def latent_kv(w: MLAWeights, h: Array) -> Array:
@@ -192,9 +202,9 @@ def latent_kv(w: MLAWeights, h: Array) -> Array:
     return h @ w.w_dkv.T
 
 
-def rope_key(w: MLAWeights, h: Array, positions: Array) -> Array:
-    """k^R_t = RoPE(W^KR h_t) (Eq. 15), one for all heads: (T, d_h^R)."""
-    return rope(h @ w.w_kr.T, positions)
+def rope_key(w: MLAWeights, h: Array, positions: Array, inv_freq: Array | None = None) -> Array:
+    """k^R_t = RoPE(W^KR h_t) (Eq. 15), one for all heads: (T, d_h^R); ``inv_freq`` as in :func:`rope`."""
+    return rope(h @ w.w_kr.T, positions, inv_freq=inv_freq)
 
 
 def mla_naive(w: MLAWeights, h: Array, positions: Array | None = None) -> tuple[Array, dict[str, Array]]:

@@ -9,8 +9,11 @@ pipeline and systems chapters (:data:`OP_COLORS`). Chapters take every colour fr
 
 from __future__ import annotations
 
+import builtins
+
 import matplotlib as mpl
 from cycler import cycler
+from matplotlib_inline.backend_inline import set_matplotlib_formats
 
 #: Width x height in inches of a standard figure.
 FIGSIZE = (6.0, 3.5)
@@ -73,7 +76,9 @@ def color(model_id: str) -> str:
 
 
 def use() -> None:
-    """Apply the book's matplotlib style (idempotent)."""
+    """Apply the book's matplotlib style (idempotent); in a notebook, figures are PNG at 2x ("retina")."""
+    if getattr(builtins, "__IPYTHON__", False):
+        set_matplotlib_formats("retina")
     mpl.rcParams.update(
         {
             "figure.figsize": FIGSIZE,

@@ -103,7 +103,6 @@ def load_model(model: str) -> Architecture:
     return load_config(data_dir() / "models" / match.iloc[0]["file"])
 
 
-
 def read_published(path: Path | None = None) -> pd.DataFrame:
     """A published-figures table in the ``published_params.csv`` format (default: the book's own)."""
     return read_table(path or data_file("models/published_params.csv"), PUBLISHED)

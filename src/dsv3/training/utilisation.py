@@ -80,3 +80,24 @@ def work_by_convention(arch: Architecture, segments: dict[str, list[Segment]]) -
         work[("with attention", label)] = run_flops(arch, segs)
         work[("with attention and MTP", label)] = run_flops(arch, segs, include_mtp=True)
     return work
+
+
+def gpu_hours_ratio_factors(
+    work_a: float, tokens_a: float, hours_a: float, work_b: float, tokens_b: float, hours_b: float
+) -> dict[str, float]:
+    """Why run A took ``hours_a / hours_b`` times run B's GPU-hours, as three factors whose product it is.
+
+    GPU-hours = tokens x FLOPs per token / achieved FLOP/s per GPU, so the ratio of two runs'
+    GPU-hours is (FLOPs per token ratio) x (token ratio) x (B's achieved rate over A's). Used by the
+    training-cost chapter to decompose Llama 3.1 405B's GPU-hours against DeepSeek-V3's.
+    """
+    per_token = (positive("work_a", work_a) / positive("tokens_a", tokens_a)) / (
+        positive("work_b", work_b) / positive("tokens_b", tokens_b)
+    )
+    rate_ratio = (work_b / positive("hours_b", hours_b)) / (work_a / positive("hours_a", hours_a))
+    return {
+        "FLOPs per token": per_token,
+        "tokens": tokens_a / tokens_b,
+        "achieved FLOP/s per GPU (inverse)": rate_ratio,
+        "GPU-hours": hours_a / hours_b,
+    }
