@@ -148,7 +148,7 @@ def test_a_page_of_the_toc_missing_from_the_site_is_a_clear_error(tmp_path: Path
 
 PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title><link rel="icon" href="{icon}">
-<style>main {{ width: 600px; }}</style>{head}</head>
+<style>main {{ max-width: 600px; }} .scroll-table {{ overflow-x: auto; }}</style>{head}</head>
 <body><main><h1 id="top">{title}</h1>{body}</main></body></html>
 """
 SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20"><rect width="40" height="20"/></svg>'
@@ -220,6 +220,10 @@ def synthetic(tmp_path_factory: pytest.TempPathFactory):
     )
     write(site / "bad" / "math.html", page("Math", r'<p>Raw \(x^2\) and $a_i$ and <span class="math">\(y\)</span></p>'))
     write(site / "bad" / "wide.html", page("Wide", WIDE.format(id="too-wide")))
+    write(
+        site / "bad" / "narrow.html",
+        page("Narrow", "<p>" + "unbreakable" * 60 + "</p>"),
+    )
     report = check.check_site(site, root, shots)
     return report, shots
 
@@ -295,6 +299,12 @@ def test_a_table_wider_than_the_column_fails_unless_it_scrolls(synthetic) -> Non
     text = problems(synthetic, "bad/wide.html")
     assert "#T_too-wide" in text and "600 px text column" in text
     assert "wide-but-scrolls" not in problems(synthetic, "chapters/good.html")
+
+
+@needs_browser
+def test_a_page_that_scrolls_sideways_on_a_phone_fails(synthetic) -> None:
+    assert "px wide in a 400 px window" in problems(synthetic, "bad/narrow.html")
+    assert "400 px window" not in problems(synthetic, "chapters/good.html")  # its wide table scrolls in its box
 
 
 @needs_browser

@@ -16,7 +16,8 @@ For every HTML page of the site (folders starting with ``_`` hold assets, not pa
 - every table a page's source creates is on the page: each table call in a code cell of the source
   carries ``table_id="..."`` (a string literal), the table helper renders it as ``<table id="T_<id>">``;
 - at a 1280 px wide window, no table is wider than the text column, unless the table sits inside an
-  element of class ``scroll-table`` (a table that scrolls sideways on purpose).
+  element of class ``scroll-table`` (a table that scrolls sideways on purpose);
+- at a 400 px wide window (a phone), the page itself does not scroll sideways.
 
 It saves a full-page screenshot of every page at 1280 and 400 px under ``--screenshots`` and writes
 a JSON report; it exits 1 when any page has a problem, naming the page and the problem.
@@ -530,12 +531,20 @@ def _visit(
                 f"{widths['column']} px text column at {TEXT_COLUMN_WIDTH} px (wrap it in "
                 f'<div class="{SCROLL_CLASS}"> if it must scroll)'
             )
-        if screenshots is not None:
-            for width in WIDTHS:
-                if width != TEXT_COLUMN_WIDTH:
-                    page.set_viewport_size({"width": width, "height": 900})
-                    quiet()
-                    page.screenshot(path=str(screenshots / _screenshot_name(page_name, width)), full_page=True)
+        for width in WIDTHS:
+            if width == TEXT_COLUMN_WIDTH:
+                continue
+            page.set_viewport_size({"width": width, "height": 900})
+            quiet()
+            # On a narrow screen the page itself must not scroll sideways (wide tables scroll in their box).
+            page_width = page.evaluate("() => document.documentElement.scrollWidth")
+            if page_width > width + 1:
+                problems.append(
+                    f"the page is {page_width} px wide in a {width} px window: it scrolls sideways "
+                    "(an unbreakable line or a box that does not wrap)"
+                )
+            if screenshots is not None:
+                page.screenshot(path=str(screenshots / _screenshot_name(page_name, width)), full_page=True)
         quiet()
         time.sleep(0.05)  # let late server log lines land before attributing them
     finally:
