@@ -170,7 +170,7 @@ def clone(tmp_path: Path, bare: Path) -> tuple[Path, Path]:
 
 
 PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>
-<link rel="icon" href="data:,"></head><body><main><h1>{title}</h1>{body}</main>
+<link rel="icon" href="data:,"><meta name="viewport" content="width=device-width"></head><body><main><h1>{title}</h1>{body}</main>
 <footer><p>Built from {marker}.</p></footer></body></html>
 """
 
@@ -181,7 +181,9 @@ def fake_site(work: Path) -> set[str]:
     pages = check.toc_pages(work)
     for page, source in pages.items():
         tables = "".join(f'<table id="T_{t}"><tr><td>1</td></tr></table>' for t in check.table_ids(source))
-        write(site / page, PAGE.format(title=page, body=tables, marker=stage.MARKER))
+        write(
+            site / page, PAGE.format(title=page.replace("/", " ").replace("_", " "), body=tables, marker=stage.MARKER)
+        )
     links = "".join(f'<p><a href="{page}">{page}</a></p>' for page in pages)
     write(site / "index.html", PAGE.format(title="index", body=links, marker=stage.MARKER))
     return {p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file()}
