@@ -7,8 +7,12 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 READY  := $(VENV)/.installed
+# uv installs the hashed lock in seconds (pip takes minutes on the same lock); it is itself pinned here.
+# It lives beside the environment (a venv made without pip), bootstrapped once by the system's pip.
+UV_VERSION := 0.13.9
+UV     := $(VENV)/uv-bootstrap/bin/uv
 # Every MyST notebook of the book: the intro and the chapters (pages without code are plain Markdown).
-NOTEBOOKS := intro.md $(sort $(wildcard chapters/*.md))
+NOTEBOOKS := intro.md notation.md $(sort $(wildcard chapters/*.md))
 
 .PHONY: help book test lint notebooks clean distclean lock
 
@@ -17,9 +21,10 @@ help: ## list the targets
 
 $(READY): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is needed (found " + sys.version.split()[0] + "); set PYTHON=...")'
-	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	test -d $(VENV) || $(PYTHON) -m venv --without-pip $(VENV)
+	test -x $(UV) || $(PYTHON) -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --target $(VENV)/uv-bootstrap uv==$(UV_VERSION)
+	$(UV) pip install --python $(BIN)/python --quiet --require-hashes -r requirements.lock
+	$(UV) pip install --python $(BIN)/python --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
 book: $(READY) ## build the HTML book into _build/html (strict; re-executes chapters when src/, data/ or the lock changed)
@@ -32,7 +37,7 @@ book: $(READY) ## build the HTML book into _build/html (strict; re-executes chap
 
 test: $(READY) ## run every test: unit, data validation and pairing, then the goldens under nbval
 	$(BIN)/pytest
-	$(BIN)/pytest --nbval chapters/ intro.ipynb
+	$(BIN)/pytest --nbval chapters/ intro.ipynb notation.ipynb
 
 lint: $(READY) ## check the code: ruff (rules and formatting), mypy on src/, and the import layers of src/dsv3
 	$(BIN)/ruff check src tests tools
@@ -43,12 +48,8 @@ lint: $(READY) ## check the code: ruff (rules and formatting), mypy on src/, and
 notebooks: $(READY) ## re-sync every .ipynb golden from its .md and execute it
 	$(BIN)/python tools/sync_notebooks.py $(NOTEBOOKS)
 
-lock: ## re-resolve requirements.in into requirements.lock (needs the package index)
-	rm -rf _build/lockenv && $(PYTHON) -m venv _build/lockenv
-	_build/lockenv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.in
-	{ echo "# Exact versions installed by the Makefile. Generated from requirements.in by \`make lock\`; do not edit by hand."; \
-	  _build/lockenv/bin/python -m pip freeze --all --exclude-editable | grep -vE '^(pip|dsv3)=='; } > requirements.lock
-	rm -rf _build/lockenv
+lock: $(READY) ## re-resolve requirements.in into requirements.lock, with hashes (needs the package index)
+	$(UV) pip compile requirements.in --generate-hashes --python-version 3.11 --quiet -o requirements.lock
 
 clean: ## remove the built book and the execution cache
 	rm -rf _build

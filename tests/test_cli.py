@@ -63,4 +63,145 @@ def test_bad_config_one_line_exit_2(tmp_path: Path, config: dict, message: str) 
 
 def test_bad_seq_len(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["inspect", str(V3), "--seq-len", "0"]) == 2
-    assert "--seq-len must be positive" in capsys.readouterr().err
+    assert "--seq-len must be a positive integer" in capsys.readouterr().err
+
+
+# --- issue 9: new families, several configs, the memory plan, bad input named ----------------------
+
+FIXTURES = ROOT / "tests" / "fixtures" / "hf-configs"
+KIMI = FIXTURES / "kimi-k2-instruct.config.json"
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "dsv3", *args], capture_output=True, text=True)
+
+
+def test_kimi_k2_is_inspected_as_deepseek_v3(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["inspect", str(KIMI)]) == 0
+    out = capsys.readouterr().out
+    # The count derived layer by layer in tests/test_families.py; (512 + 64) x 61 elements of MLA cache.
+    assert "1,026,408,232,448" in out and "35,136" in out and "kimi_k2" in out
+
+
+def test_several_configs_give_one_table_and_a_json_list(capsys: pytest.CaptureFixture[str]) -> None:
+    gemma = FIXTURES / "gemma-2-2b-it.config.json"
+    assert main(["inspect", str(V3), str(KIMI), str(gemma)]) == 0
+    out = capsys.readouterr().out
+    header = out.splitlines()[0]
+    assert "deepseek-v3" in header and "kimi-k2-instruct" in header and "gemma-2-2b-it" in header
+    assert "671,026,419,200" in out and "1,026,408,232,448" in out
+    assert main(["inspect", str(V3), str(KIMI), "--json"]) == 0
+    infos = json.loads(capsys.readouterr().out)
+    assert [i["name"] for i in infos] == ["deepseek-v3", "kimi-k2-instruct"]
+    assert infos[0]["kv_cache_elements_per_token"] == infos[1]["kv_cache_elements_per_token"] == 35_136
+
+
+def test_json_keys_of_the_first_release_keep_their_names(capsys: pytest.CaptureFixture[str]) -> None:
+    main(["inspect", str(V3), "--json"])
+    info = json.loads(capsys.readouterr().out)
+    first = {
+        "name",
+        "family",
+        "layers",
+        "hidden_size",
+        "attention",
+        "moe_layers",
+        "routed_experts",
+        "experts_per_token",
+        "shared_experts",
+        "total_params",
+        "activated_params",
+        "activated_params_excl_embedding",
+        "activated_params_excl_embedding_and_head",
+        "kv_cache_elements_per_token",
+        "seq_len",
+        "training_flops_per_token",
+    }
+    assert first <= set(info)
+    # At 128K tokens: 35,136 elements per token x 131,072 tokens x 2 bytes (BF16).
+    assert info["context_len"] == 131_072 and info["kv_cache_bytes_at_context"] == 35_136 * 131_072 * 2
+
+
+def test_inspect_names_an_unknown_quantization_but_still_counts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    raw = json.loads((FIXTURES / "qwen3-8b.config.json").read_text())
+    raw["quantization_config"] = {"quant_method": "awq", "bits": 4}
+    path = tmp_path / "qwen3-8b-awq.config.json"
+    path.write_text(json.dumps(raw))
+    assert main(["inspect", str(path), "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["total_params"] == 8_190_735_360  # Qwen3-8B safetensors metadata (published.csv)
+    assert info["weight_bytes_as_stored"] is None and "'awq'" in info["weight_storage"]
+
+
+@pytest.mark.parametrize(("context", "sequences"), [("32768", 7), ("131072", 1)])
+def test_plan_reproduces_the_mla_chapter_with_fp8_weights(
+    context: str, sequences: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # MLA chapter, "Sequences beside the weights on eight H800s": 7 at 32K and 1 at 128K
+    # (worked in tests/test_plan.py from 671,026,419,200 bytes of FP8 weights and 70,272 bytes per token).
+    assert (
+        main(["plan", str(V3), "--gpu", "H800", "--gpus", "8", "--context", context, "--weights", "fp8", "--json"]) == 0
+    )
+    info = json.loads(capsys.readouterr().out)
+    assert info["sequences"] == sequences and info["weights_fit"]
+    assert info["memory_bytes"] == 8 * 80 * 2**30
+
+
+def test_plan_text_states_what_it_leaves_out() -> None:
+    done = _run("plan", str(V3), "--gpu", "H800", "--gpus", "8", "--context", "32768", "--kv-dtype", "fp8")
+    assert done.returncode == 0
+    assert "leaves out: activations" in done.stdout and "reserve" in done.stdout and "upper bound" in done.stdout
+
+
+def _write(tmp_path: Path, name: str, edit: dict) -> Path:
+    raw = json.loads((FIXTURES / name).read_text())
+    for key, value in edit.items():
+        if value is None:
+            raw.pop(key)
+        else:
+            raw[key] = value
+    path = tmp_path / name
+    path.write_text(json.dumps(raw))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["plan", "{V3}", "--gpu", "A100", "--gpus", "8", "--context", "4096"], "--gpu: unknown GPU 'A100'"),
+        (["plan", "{V3}", "--gpu", "H800", "--gpus", "8", "--context", "0"], "--context must be a positive integer"),
+        (["plan", "{V3}", "--gpu", "H800", "--gpus", "8", "--context", "32k"], "--context must be a positive integer"),
+        (["plan", "{V3}", "--gpu", "H800", "--gpus", "8", "--context", "1.5"], "--context must be a positive integer"),
+        (["plan", "{V3}", "--gpu", "H800", "--gpus", "-8", "--context", "4096"], "--gpus must be a positive integer"),
+        (
+            ["plan", "{V3}", "--gpu", "H800", "--gpus", "8", "--context", "4096", "--batch", "0"],
+            "--batch must be a positive integer",
+        ),
+        (
+            ["plan", "{V3}", "--gpu", "H800", "--gpus", "8", "--context", "4096", "--reserve", "2"],
+            "--reserve must be a number between 0 and 1",
+        ),
+        (["plan", "{V3}", "--gpu", "H800", "--gpus", "8", "--context", "200000"], "max_position_embeddings"),
+        (["inspect", "{V3}", "--context", "-1"], "--context must be a positive integer"),
+        (["inspect", "{TOPK}"], "'num_experts_per_tok' (33) is larger than 'num_local_experts' (32)"),
+        (["inspect", "{WINDOW}"], "'sliding_window' (262144) is larger than the context"),
+        (["inspect", "{MISSING}"], "missing 'num_local_experts'"),
+        (["inspect", "{ZERO}"], "'num_hidden_layers' must be positive"),
+    ],
+)
+def test_bad_input_one_line_exit_2(
+    tmp_path: Path, args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    paths = {
+        "{V3}": str(V3),
+        "{TOPK}": str(_write(tmp_path, "gpt-oss-20b.config.json", {"num_experts_per_tok": 33})),
+        "{WINDOW}": str(_write(tmp_path, "gemma-2-2b-it.config.json", {"sliding_window": 262_144})),
+        "{MISSING}": str(_write(tmp_path, "gpt-oss-120b.config.json", {"num_local_experts": None})),
+        "{ZERO}": str(_write(tmp_path, "phi-3-mini-4k-instruct.config.json", {"num_hidden_layers": 0})),
+    }
+    assert main([paths.get(a, a) for a in args]) == 2
+    out, err = capsys.readouterr()
+    lines = err.strip().splitlines()
+    assert out == "" and len(lines) == 1 and lines[0].startswith("dsv3: error:") and message in lines[0], err

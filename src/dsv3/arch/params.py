@@ -77,7 +77,7 @@ def count_tensors(tensors: Iterable[Tensor]) -> ParamCount:
     """Sum ``tensors`` (scales left out: they are not parameters) into a :class:`ParamCount` by label."""
     count = ParamCount()
     for t in tensors:
-        if t.component is Component.FP8_SCALES:
+        if t.is_scale:
             continue
         count.total[t.label] = count.total.get(t.label, 0) + t.elements
         count.active[t.label] = count.active.get(t.label, 0) + t.active_elements

@@ -16,8 +16,25 @@ from typing import Any, Literal
 from dsv3.checks import ConfigError, non_negative_int, positive_int
 
 Family = Literal[
-    "deepseek_v2", "deepseek_v3", "llama", "mistral", "qwen2", "qwen3", "mixtral", "qwen2_moe", "qwen3_moe"
+    "deepseek_v2",
+    "deepseek_v3",
+    "deepseek_v32",
+    "llama",
+    "mistral",
+    "qwen2",
+    "qwen3",
+    "mixtral",
+    "qwen2_moe",
+    "qwen3_moe",
+    "gpt_oss",
+    "gemma2",
+    "gemma3_text",
+    "phi3",
+    "llama4_text",
 ]
+
+#: Dtypes a checkpoint's unquantized tensors may be published in (``torch_dtype``).
+TORCH_DTYPES = ("bfloat16", "float16", "float32")
 
 
 def _pos(name: str, value: int) -> int:
@@ -33,7 +50,9 @@ class GQA:
     head_dim: int
     qkv_bias: bool = False
     o_bias: bool = False
-    qk_norm: bool = False  # Qwen3: RMSNorm of head_dim on each query and key head
+    qk_norm: bool = False  # Qwen3, Gemma 3: RMSNorm of head_dim on each query and key head
+    sinks: bool = False  # gpt-oss: one learned attention-sink logit per query head (``sinks``)
+    fused_qkv: bool = False  # Phi-3: q, k and v stored as one ``qkv_proj`` (the same parameters)
 
     def __post_init__(self) -> None:
         _pos("n_heads", self.n_heads)
@@ -78,6 +97,7 @@ class DenseMLP:
 
     intermediate_size: int
     bias: bool = False
+    fused_gate_up: bool = False  # Phi-3: gate and up stored as one ``gate_up_proj`` (the same parameters)
 
     def __post_init__(self) -> None:
         _pos("intermediate_size", self.intermediate_size)
@@ -92,7 +112,9 @@ class MoE:
     fuses its shared experts into one MLP of width n_shared x expert width); ``shared_gate`` is
     Qwen2-MoE's sigmoid gate on the shared expert; ``router_bias`` is DeepSeek-V3's per-expert
     ``e_score_correction_bias`` of auxiliary-loss-free balancing (V3 report Eq. 16);
-    ``n_group``/``topk_group`` are its group-limited routing (M groups, top groups kept).
+    ``n_group``/``topk_group`` are its group-limited routing (M groups, top groups kept);
+    ``router_bias`` also covers gpt-oss's router bias (one per expert, ``modeling_gpt_oss.py``),
+    whose experts also carry biases (``expert_bias``) and store gate and up as one ``gate_up_proj``.
     """
 
     n_routed: int
@@ -104,6 +126,7 @@ class MoE:
     router_bias: bool = False
     n_group: int = 1
     topk_group: int = 1
+    expert_bias: bool = False  # gpt-oss: a bias on every expert's gate_up and down projections
 
     def __post_init__(self) -> None:
         _pos("n_routed", self.n_routed)
@@ -131,6 +154,27 @@ class MoE:
 
 
 @dataclass(frozen=True)
+class Indexer:
+    """DeepSeek-V3.2's lightning indexer (DeepSeek Sparse Attention), one per layer.
+
+    ``inference/model.py`` of deepseek-ai/DeepSeek-V3.2-Exp (commit 3b99a53), class ``Indexer``:
+    ``wq_b`` (q_lora_rank -> n_heads x head_dim), ``wk`` (d -> head_dim), ``k_norm`` (a LayerNorm
+    of head_dim with weight and bias) and ``weights_proj`` (d -> n_heads); it caches one FP8 key of
+    ``head_dim`` per token per layer with one FP32 scale per 128 elements, beside the MLA cache, and
+    keeps the ``topk`` highest-scoring tokens for attention.
+    """
+
+    n_heads: int
+    head_dim: int
+    topk: int
+
+    def __post_init__(self) -> None:
+        _pos("index_n_heads", self.n_heads)
+        _pos("index_head_dim", self.head_dim)
+        _pos("index_topk", self.topk)
+
+
+@dataclass(frozen=True)
 class Architecture:
     """A decoder-only transformer as a published config describes it.
 
@@ -149,6 +193,14 @@ class Architecture:
     max_position_embeddings: int | None = None
     rope_theta: float = 10_000.0
     rope_scaling: dict[str, Any] | None = field(default=None, compare=False)
+    #: Tokens each layer attends to when it is windowed (a sliding window, or Llama 4's attention
+    #: chunk), one entry per layer, ``None`` for a full-attention layer; ``()`` if no layer is windowed.
+    kv_windows: tuple[int | None, ...] = ()
+    norms_per_layer: int = 2  # Gemma 2/3: four RMSNorms per layer (before and after attention and MLP)
+    indexer: Indexer | None = None  # DeepSeek-V3.2's lightning indexer
+    torch_dtype: str = "bfloat16"  # dtype of the tensors the quantization leaves alone
+    quant_method: str | None = None  # ``quantization_config.quant_method`` (``fp8``, ``mxfp4``, ...)
+    model_type: str = ""  # the config's own label (``kimi_k2`` for a DeepSeek-V3 architecture)
     source: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -163,6 +215,20 @@ class Architecture:
             _pos("max_position_embeddings", self.max_position_embeddings)
         if not self.rope_theta > 0:
             raise ConfigError(f"rope_theta must be positive, got {self.rope_theta!r}")
+        if self.kv_windows:
+            if len(self.kv_windows) != len(self.ffn):
+                raise ConfigError(
+                    f"kv_windows must have one entry per layer ({len(self.ffn)}), got {len(self.kv_windows)}"
+                )
+            for w in self.kv_windows:
+                if w is not None:
+                    _pos("kv_windows", w)
+        if self.norms_per_layer not in (2, 4):
+            raise ConfigError(f"norms_per_layer must be 2 or 4, got {self.norms_per_layer!r}")
+        if self.torch_dtype not in TORCH_DTYPES:
+            raise ConfigError(f"torch_dtype must be one of {list(TORCH_DTYPES)}, got {self.torch_dtype!r}")
+        if self.indexer is not None and not (isinstance(self.attention, MLA) and self.attention.q_lora_rank):
+            raise ConfigError("an indexer needs MLA with a compressed query (q_lora_rank)")
 
     @property
     def n_layers(self) -> int:
@@ -175,6 +241,11 @@ class Architecture:
     @property
     def n_moe_layers(self) -> int:
         return sum(isinstance(f, MoE) for f in self.ffn)
+
+    @property
+    def n_windowed_layers(self) -> int:
+        """Layers whose cache is capped at a window or chunk (0 when every layer is full attention)."""
+        return sum(w is not None for w in self.kv_windows)
 
     @property
     def moe(self) -> MoE | None:

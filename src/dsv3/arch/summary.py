@@ -1,4 +1,10 @@
-"""What ``dsv3 inspect`` reports for one config: a flat summary any reader can recompute."""
+"""What ``dsv3 inspect`` reports for one config: a flat summary any reader can recompute.
+
+Every key, its unit and its convention are documented in the README ("dsv3 inspect: the keys").
+The keys of the first release keep their names and meanings; the keys added with the new families
+(issue 9) report the KV cache at a context (windows applied), DeepSeek-V3.2's indexer cache and the
+weights in bytes as stored. Used by ``dsv3 inspect`` and the chapter "Your model".
+"""
 
 from __future__ import annotations
 
@@ -9,14 +15,37 @@ import pandas as pd
 
 from dsv3.arch.flops import training_flops_per_token
 from dsv3.arch.kv_cache import kv_cache_elements_per_token
+from dsv3.arch.kv_context import context_cache, indexer_cache_bytes_per_token
 from dsv3.arch.params import component_table, count_params
 from dsv3.arch.spec import MLA, Architecture
+from dsv3.arch.storage import UnknownQuantization, weight_bytes_as_stored
+from dsv3.checks import positive_int
+
+#: The context at which ``dsv3 inspect`` reports the cache unless told: 128K tokens, or the model's
+#: own ``max_position_embeddings`` when that is shorter.
+DEFAULT_CONTEXT = 131_072
 
 
-def summary(arch: Architecture, seq_len: int = 4096) -> dict[str, Any]:
+def default_context(arch: Architecture) -> int:
+    """:data:`DEFAULT_CONTEXT`, capped at the model's ``max_position_embeddings``."""
+    limit = arch.max_position_embeddings
+    return DEFAULT_CONTEXT if limit is None else min(DEFAULT_CONTEXT, limit)
+
+
+def summary(
+    arch: Architecture, seq_len: int = 4096, context_len: int | None = None, kv_dtype: str = "bf16"
+) -> dict[str, Any]:
     """The figures of one architecture, keyed as in ``dsv3 inspect --json``."""
     count = count_params(arch)
     moe = arch.moe
+    n_ctx = default_context(arch) if context_len is None else positive_int("context_len", context_len)
+    cache = context_cache(arch, n_ctx, kv_dtype)
+    try:
+        stored = weight_bytes_as_stored(arch)
+        stored_bytes: float | None = stored.total_bytes
+        storage = stored.format
+    except UnknownQuantization as e:
+        stored_bytes, storage = None, f"not computed: {e}"
     return {
         "name": arch.name,
         "family": arch.family,
@@ -34,6 +63,17 @@ def summary(arch: Architecture, seq_len: int = 4096) -> dict[str, Any]:
         "kv_cache_elements_per_token": kv_cache_elements_per_token(arch),
         "seq_len": seq_len,
         "training_flops_per_token": training_flops_per_token(arch, seq_len),
+        "model_type": arch.model_type or arch.family,
+        "tied_embeddings": arch.tie_word_embeddings,
+        "windowed_layers": arch.n_windowed_layers,
+        "context_len": n_ctx,
+        "kv_dtype": kv_dtype,
+        "kv_cache_elements_at_context": cache.elements,
+        "kv_cache_bytes_at_context": cache.bytes,
+        "indexer_cache_bytes_per_token": indexer_cache_bytes_per_token(arch),
+        "indexer_cache_bytes_at_context": cache.indexer_bytes,
+        "weight_storage": storage,
+        "weight_bytes_as_stored": stored_bytes,
     }
 
 

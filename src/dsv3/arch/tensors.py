@@ -21,10 +21,23 @@ repository; the Hugging Face modules of the other families):
   input RMSNorms (``enorm``, ``hnorm``), the projection M (``eh_proj``, d x 2d), one transformer
   layer like the last main layer, its head norm, and its own copies of the embedding and head.
 
-Dtypes as stored: an FP8 checkpoint (``quantization_config.weight_block_size``, README_WEIGHTS.md)
-stores the linear weights of attention, MLPs and experts as F8_E4M3 with one F32 scale per
-128 x 128 block (``weight_scale_inv``, ceil(out/128) x ceil(in/128)); embedding, head, router,
-norms and the MTP projection stay BF16 (V3 report Section 3.3.1), the routing bias is F32.
+The families added for the chapter "Your model" follow the Hugging Face modeling files
+(huggingface/transformers ``src/transformers/models/<family>/modeling_<family>.py``): gpt-oss's
+attention ``sinks`` (one per head), biased q/k/v/o, a biased ``router`` and experts whose fused
+``gate_up_proj`` and ``down_proj`` carry biases; Gemma's four norms per layer; Phi-3's fused
+``qkv_proj`` and ``gate_up_proj``; Llama 4's ``feed_forward`` with a ``shared_expert``; and
+DeepSeek-V3.2's ``indexer`` (``inference/model.py`` of deepseek-ai/DeepSeek-V3.2-Exp, class
+``Indexer``: ``wq_b`` and ``wk`` quantized like every linear layer, ``weights_proj`` in BF16, and
+``k_norm`` a LayerNorm whose weight and bias the reference code keeps in F32).
+
+Dtypes as stored: an unquantized checkpoint stores every tensor at its ``torch_dtype``; gpt-oss's
+MXFP4 checkpoint (``quant_method: mxfp4``) stores the routed experts' weights as 4-bit E2M1 values
+in blocks of 32 sharing one 8-bit E8M0 scale (``*_blocks`` and ``*_scales``, both U8 in the
+safetensors), everything else (``modules_to_not_convert``, the expert biases) in BF16. An FP8
+checkpoint (``quantization_config.weight_block_size``, README_WEIGHTS.md) stores the linear
+weights of attention, MLPs and experts as F8_E4M3 with one F32 scale per 128 x 128 block
+(``weight_scale_inv``, ceil(out/128) x ceil(in/128)); embedding, head, router, norms and the MTP
+projection stay BF16 (V3 report Section 3.3.1), the routing bias is F32.
 """
 
 from __future__ import annotations
@@ -33,15 +46,23 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
+from functools import lru_cache
 from typing import Literal
 
 from dsv3.arch.spec import GQA, MLA, Architecture, DenseMLP, MoE
 from dsv3.checks import ConfigError
 
-Dtype = Literal["BF16", "F16", "F32", "F8_E4M3"]
+Dtype = Literal["BF16", "F16", "F32", "F8_E4M3", "MXFP4", "E8M0"]
 
-#: Bytes per element of each stored dtype.
-DTYPE_BYTES: dict[str, float] = {"BF16": 2.0, "F16": 2.0, "F32": 4.0, "F8_E4M3": 1.0}
+#: Bytes per element of each stored dtype (MXFP4: a 4-bit E2M1 value, two to a byte; E8M0: its
+#: block's 8-bit power-of-two scale).
+DTYPE_BYTES: dict[str, float] = {"BF16": 2.0, "F16": 2.0, "F32": 4.0, "F8_E4M3": 1.0, "MXFP4": 0.5, "E8M0": 1.0}
+
+#: The config's ``torch_dtype`` as a safetensors dtype.
+TORCH_TO_STORED: dict[str, Dtype] = {"bfloat16": "BF16", "float16": "F16", "float32": "F32"}
+
+#: Elements sharing one scale in an MXFP4 block (OCP Microscaling Formats v1.0: blocks of 32).
+MXFP4_BLOCK = 32
 
 
 class Component(Enum):
@@ -62,7 +83,9 @@ class Component(Enum):
     MTP_INPUT_NORMS = "MTP input norms"
     MTP_PROJECTION = "MTP projection"
     MTP_HEAD_NORM = "MTP head norm"
+    INDEXER = "indexer"
     FP8_SCALES = "FP8 block scales"
+    MXFP4_SCALES = "MXFP4 block scales"
 
 
 @dataclass(frozen=True)
@@ -90,6 +113,11 @@ class Tensor:
             raise ConfigError(f"tensor {self.name}: shape must be positive, got {self.shape}")
         if not 0 <= self.active_copies <= self.copies:
             raise ConfigError(f"tensor {self.name}: active_copies {self.active_copies} not in [0, {self.copies}]")
+
+    @property
+    def is_scale(self) -> bool:
+        """A quantization scale (FP8 or MXFP4 block scales): stored bytes, not a parameter."""
+        return self.component in (Component.FP8_SCALES, Component.MXFP4_SCALES)
 
     @property
     def numel(self) -> int:
@@ -189,6 +217,7 @@ class _Builder:
         self.arch = arch
         self.block = arch.fp8_block
         self.include_scales = include_scales
+        self.dtype: Dtype = TORCH_TO_STORED.get(arch.torch_dtype, "BF16")
         self.out: list[Tensor] = []
 
     def add(
@@ -198,14 +227,24 @@ class _Builder:
         component: Component,
         *,
         part: str = "",
-        dtype: Dtype = "BF16",
+        dtype: Dtype | None = None,
         copies: int = 1,
         active: int | None = None,
         mtp: bool = False,
         shared: bool = False,
     ) -> None:
         self.out.append(
-            Tensor(name, shape, dtype, component, part, copies, copies if active is None else active, mtp, shared)
+            Tensor(
+                name,
+                shape,
+                dtype or self.dtype,
+                component,
+                part,
+                copies,
+                copies if active is None else active,
+                mtp,
+                shared,
+            )
         )
 
     def linear(
@@ -218,30 +257,54 @@ class _Builder:
         active: int | None = None,
         mtp: bool = False,
         quantize: bool = True,
+        mxfp4: bool = False,
     ) -> None:
         block = self.block if quantize else None
-        fp8 = block is not None
         for part, out, inp, bias in matrices:
+            dtype: Dtype | None = "MXFP4" if mxfp4 else ("F8_E4M3" if block is not None else None)
             self.add(
                 f"{prefix}.{part}.weight",
                 (out, inp),
                 component,
                 part=part,
-                dtype="F8_E4M3" if fp8 else "BF16",
+                dtype=dtype,
                 copies=copies,
                 active=active,
                 mtp=mtp,
             )
             if bias:
-                self.add(f"{prefix}.{part}.bias", (out,), component, part=part, copies=copies, active=active, mtp=mtp)
-            if block is not None and self.include_scales:
-                b0, b1 = block
                 self.add(
-                    f"{prefix}.{part}.weight_scale_inv",
-                    (math.ceil(out / b0), math.ceil(inp / b1)),
-                    Component.FP8_SCALES,
+                    f"{prefix}.{part}.bias",
+                    (out,),
+                    component,
                     part=part,
-                    dtype="F32",
+                    copies=copies,
+                    active=active,
+                    mtp=mtp,
+                    dtype="BF16" if mxfp4 else None,
+                )
+            if not self.include_scales:
+                continue
+            # One scale per block: DeepSeek's F32 per 128 x 128 block, gpt-oss's E8M0 per 32 inputs.
+            scales: list[tuple[str, tuple[int, int], Component, Dtype]] = []
+            if block is not None:
+                scales.append(
+                    (
+                        ".weight_scale_inv",
+                        (math.ceil(out / block[0]), math.ceil(inp / block[1])),
+                        Component.FP8_SCALES,
+                        "F32",
+                    )
+                )
+            if mxfp4:
+                scales.append(("_scales", (out, math.ceil(inp / MXFP4_BLOCK)), Component.MXFP4_SCALES, "E8M0"))
+            for suffix, scale_shape, scale_component, scale_dtype in scales:
+                self.add(
+                    f"{prefix}.{part}{suffix}",
+                    scale_shape,
+                    scale_component,
+                    part=part,
+                    dtype=scale_dtype,
                     copies=copies,
                     active=0,
                     mtp=mtp,
@@ -250,36 +313,75 @@ class _Builder:
     def layer(self, i: int, ffn: DenseMLP | MoE, mtp: bool = False) -> None:
         arch, d = self.arch, self.arch.hidden_size
         p = f"model.layers.{i}"
-        self.linear(f"{p}.self_attn", attention_matrices(arch.attention, d), Component.ATTENTION, mtp=mtp)
-        for part, n in attention_norms(arch.attention).items():
+        att = arch.attention
+        self.linear(f"{p}.self_attn", _fused_attention(att, d), Component.ATTENTION, mtp=mtp)
+        if isinstance(att, GQA) and att.sinks:
+            self.add(f"{p}.self_attn.sinks", (att.n_heads,), Component.ATTENTION, part="sinks", mtp=mtp)
+        for part, n in attention_norms(att).items():
             self.add(f"{p}.self_attn.{part}.weight", (n,), Component.ATTENTION_NORMS, part=part, mtp=mtp)
-        for part in ("input_layernorm", "post_attention_layernorm"):
+        if arch.indexer is not None and isinstance(att, MLA) and att.q_lora_rank is not None:
+            ix, q = arch.indexer, f"{p}.self_attn.indexer"
+            self.linear(
+                q,
+                [("wq_b", ix.n_heads * ix.head_dim, att.q_lora_rank, False), ("wk", ix.head_dim, d, False)],
+                Component.INDEXER,
+                mtp=mtp,
+            )
+            self.add(f"{q}.k_norm.weight", (ix.head_dim,), Component.INDEXER, part="k_norm", dtype="F32", mtp=mtp)
+            self.add(f"{q}.k_norm.bias", (ix.head_dim,), Component.INDEXER, part="k_norm", dtype="F32", mtp=mtp)
+            self.linear(q, [("weights_proj", ix.n_heads, d, False)], Component.INDEXER, mtp=mtp, quantize=False)
+        for part in LAYER_NORMS[arch.norms_per_layer]:
             self.add(f"{p}.{part}.weight", (d,), Component.LAYER_NORMS, part=part, mtp=mtp)
+        llama4 = arch.family == "llama4_text"
+        m = f"{p}.feed_forward" if llama4 else f"{p}.mlp"
         if isinstance(ffn, DenseMLP):
-            self.linear(f"{p}.mlp", mlp_matrices(d, ffn.intermediate_size, ffn.bias), Component.DENSE_MLP, mtp=mtp)
+            matrices = mlp_matrices(d, ffn.intermediate_size, ffn.bias)
+            self.linear(m, _fused_mlp(matrices) if ffn.fused_gate_up else matrices, Component.DENSE_MLP, mtp=mtp)
             return
+        experts = mlp_matrices(d, ffn.expert_intermediate_size, ffn.expert_bias)
+        fused = arch.family in ("gpt_oss", "llama4_text")  # one gate_up_proj per expert
         self.linear(
-            f"{p}.mlp.experts.*",
-            mlp_matrices(d, ffn.expert_intermediate_size),
+            f"{m}.experts.*",
+            _fused_mlp(experts) if fused else experts,
             Component.ROUTED_EXPERTS,
             copies=ffn.n_routed,
             active=ffn.top_k,
             mtp=mtp,
+            mxfp4=arch.quant_method == "mxfp4",
         )
         if ffn.n_shared:
-            self.linear(
-                f"{p}.mlp.shared_experts",
-                mlp_matrices(d, ffn.shared_intermediate_size),
-                Component.SHARED_EXPERTS,
-                mtp=mtp,
-            )
+            name = f"{m}.shared_expert" if llama4 or ffn.shared_gate else f"{m}.shared_experts"
+            self.linear(name, mlp_matrices(d, ffn.shared_intermediate_size), Component.SHARED_EXPERTS, mtp=mtp)
         if ffn.shared_gate:
-            self.add(f"{p}.mlp.shared_expert_gate.weight", (1, d), Component.SHARED_EXPERT_GATE, mtp=mtp)
-        self.add(f"{p}.mlp.gate.weight", (ffn.n_routed, d), Component.ROUTER, mtp=mtp)
-        if ffn.router_bias:
-            self.add(
-                f"{p}.mlp.gate.e_score_correction_bias", (ffn.n_routed,), Component.ROUTER_BIAS, dtype="F32", mtp=mtp
-            )
+            self.add(f"{m}.shared_expert_gate.weight", (1, d), Component.SHARED_EXPERT_GATE, mtp=mtp)
+        router = f"{m}.router" if arch.family in ("gpt_oss", "llama4_text") else f"{m}.gate"
+        self.add(f"{router}.weight", (ffn.n_routed, d), Component.ROUTER, mtp=mtp)
+        if ffn.router_bias and arch.family == "gpt_oss":
+            self.add(f"{router}.bias", (ffn.n_routed,), Component.ROUTER_BIAS, mtp=mtp)
+        elif ffn.router_bias:
+            self.add(f"{router}.e_score_correction_bias", (ffn.n_routed,), Component.ROUTER_BIAS, dtype="F32", mtp=mtp)
+
+
+#: The norms of one layer: two (before attention and before the MLP), or Gemma's four.
+LAYER_NORMS: dict[int, tuple[str, ...]] = {
+    2: ("input_layernorm", "post_attention_layernorm"),
+    4: ("input_layernorm", "post_attention_layernorm", "pre_feedforward_layernorm", "post_feedforward_layernorm"),
+}
+
+
+def _fused_attention(att: GQA | MLA, d: int) -> list[Matrix]:
+    """:func:`attention_matrices`, with Phi-3's q, k and v stored as one ``qkv_proj``."""
+    matrices = attention_matrices(att, d)
+    if not (isinstance(att, GQA) and att.fused_qkv):
+        return matrices
+    (_, q, _, bias), (_, k, _, _), (_, v, _, _), o = matrices
+    return [("qkv_proj", q + k + v, d, bias), o]
+
+
+def _fused_mlp(matrices: list[Matrix]) -> list[Matrix]:
+    """A SwiGLU MLP with gate and up stored as one ``gate_up_proj`` (Phi-3, gpt-oss, Llama 4 experts)."""
+    (_, i, d, bias), _, down = matrices
+    return [("gate_up_proj", 2 * i, d, bias), down]
 
 
 def inventory(arch: Architecture, include_mtp: bool = False, include_scales: bool = False) -> list[Tensor]:
@@ -287,7 +389,13 @@ def inventory(arch: Architecture, include_mtp: bool = False, include_scales: boo
 
     ``include_scales`` adds the F32 block scales of an FP8 checkpoint (they are not parameters).
     A tied output head stores nothing of its own and has no tensor (see :mod:`dsv3.arch.params`).
+    The list is built once per architecture and options (the records are frozen; callers get a copy).
     """
+    return list(_inventory(arch, include_mtp, include_scales))
+
+
+@lru_cache(maxsize=128)
+def _inventory(arch: Architecture, include_mtp: bool, include_scales: bool) -> tuple[Tensor, ...]:
     b = _Builder(arch, include_scales)
     d, v = arch.hidden_size, arch.vocab_size
     b.add("model.embed_tokens.weight", (v, d), Component.EMBEDDING)
@@ -307,7 +415,7 @@ def inventory(arch: Architecture, include_mtp: bool = False, include_scales: boo
             b.add(f"{p}.shared_head.norm.weight", (d,), Component.MTP_HEAD_NORM, mtp=True)
             b.add(f"{p}.embed_tokens.weight", (v, d), Component.EMBEDDING, mtp=True, shared=True)
             b.add(f"{p}.shared_head.head.weight", (v, d), Component.OUTPUT_HEAD, mtp=True, shared=True)
-    return b.out
+    return tuple(b.out)
 
 
 def elements_by_dtype(tensors: Iterable[Tensor]) -> dict[str, int]:

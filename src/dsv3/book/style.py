@@ -51,7 +51,7 @@ MODEL_COLORS: dict[str, str] = {
 OP_COLORS: dict[str, str] = {
     "forward": "#4a78c2",
     "backward": "#c8553d",
-    "backward input": "#e07a5f",
+    "backward input": "#f4a261",
     "backward weight": "#e9c46a",
     "forward and backward": "#6d597a",
     "idle": "#e6e6e6",

@@ -58,33 +58,47 @@ def _parse_cell(path: Path, row: int, line: int, col: Column, raw: str) -> objec
     return value
 
 
-def read_table(path: Path, columns: tuple[Column, ...]) -> pd.DataFrame:
-    """Read the CSV at ``path`` and check it against ``columns`` (which must include ``source``).
+def read_rows(
+    path: Path, names: list[str], error: type[ValueError] = DataError
+) -> list[tuple[int, int, dict[str, str]]]:
+    """The rows of the CSV at ``path`` as ``(row number, line number, cells by column)``, header checked.
 
-    Lines starting with ``#`` are comments. Extra columns are an error too, so that a typo in a
-    header cannot silently drop a column.
+    Lines starting with ``#`` are comments. The header must hold exactly ``names`` (a missing or an
+    extra column is an error, so that a typo in a header cannot silently drop a column), and every row
+    as many cells as the header. Errors are ``error`` (a ``ValueError``) naming the file, row and line.
     """
-    names = [c.name for c in columns]
     with path.open(newline="", encoding="utf-8") as f:
         lines = [(i, line) for i, line in enumerate(f, start=1) if not line.startswith("#")]
     reader = csv.reader(line for _, line in lines)
     try:
         header = next(reader)
     except StopIteration:
-        raise DataError(f"{path.name}: the file is empty") from None
+        raise error(f"{path.name}: the file is empty") from None
     missing = [n for n in names if n not in header]
     extra = [h for h in header if h not in names]
     if missing or extra:
-        raise DataError(f"{path.name}: header {header} lacks columns {missing} / has unknown columns {extra}")
-    records = []
+        raise error(f"{path.name}: header {header} lacks columns {missing} / has unknown columns {extra}")
+    rows = []
     for row_number, cells in enumerate(reader, start=1):
         line = lines[row_number][0]
         if len(cells) != len(header):
-            raise DataError(
+            raise error(
                 f"{path.name}, row {row_number} (line {line}): {len(cells)} cells, the header has {len(header)}"
             )
-        by_name = dict(zip(header, cells))
-        records.append({c.name: _parse_cell(path, row_number, line, c, by_name[c.name]) for c in columns})
+        rows.append((row_number, line, dict(zip(header, cells))))
+    return rows
+
+
+def read_table(path: Path, columns: tuple[Column, ...]) -> pd.DataFrame:
+    """Read the CSV at ``path`` (:func:`read_rows`) and check every cell against ``columns``.
+
+    ``columns`` must include ``source``: every table of the book says where each row comes from.
+    """
+    names = [c.name for c in columns]
+    records = [
+        {c.name: _parse_cell(path, row_number, line, c, cells[c.name]) for c in columns}
+        for row_number, line, cells in read_rows(path, names)
+    ]
     if not records:
         raise DataError(f"{path.name}: the table has no rows")
     return pd.DataFrame.from_records(records, columns=names)

@@ -385,6 +385,21 @@ def _group_sum(p: np.ndarray, acc: np.ndarray, bits: int, mode: str, align_accum
     return round_to_bits(acc + units / inv_ulp, bits, mode)
 
 
+def _check_gemm(a: object, b: object, bits: int, group: int, mode: str) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """The operands of an emulated GEMM as float64 matrices, with the accumulator settings checked."""
+    bits = _check_bits("bits", bits)
+    group = _check_bits("group", group)
+    if mode not in ("truncate", "nearest"):
+        raise ValueError(f"mode must be 'truncate' or 'nearest', got {mode!r}")
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[0]:
+        raise ValueError(f"a and b must be matrices with a.shape[1] == b.shape[0], got {a.shape} and {b.shape}")
+    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+        raise NonFiniteInputError("a and b must be finite")
+    return a, b, bits, group
+
+
 def limited_matmul(
     a: np.ndarray,
     b: np.ndarray,
@@ -411,16 +426,7 @@ def limited_matmul(
     Leaves out: subnormal and overflow behaviour of the register, and any rounding of the FP32 path other than
     float32 addition.
     """
-    bits = _check_bits("bits", bits)
-    group = _check_bits("group", group)
-    a = np.asarray(a, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
-    if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[0]:
-        raise ValueError(f"a and b must be matrices with a.shape[1] == b.shape[0], got {a.shape} and {b.shape}")
-    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
-        raise NonFiniteInputError("a and b must be finite")
-    if mode not in ("truncate", "nearest"):
-        raise ValueError(f"mode must be 'truncate' or 'nearest', got {mode!r}")
+    a, b, bits, group = _check_gemm(a, b, bits, group, mode)
     k = a.shape[1]
     chunk = k if promote_every is None else _check_bits("promote_every", promote_every)
     if k % group:
@@ -476,16 +482,7 @@ def group_sums(
     Returns shape (K / group, M, N). Pass it to :func:`accumulate` once per promotion interval, which is
     how the chapter sweeps ``N_C`` without recomputing the products.
     """
-    bits = _check_bits("bits", bits)
-    group = _check_bits("group", group)
-    if mode not in ("truncate", "nearest"):
-        raise ValueError(f"mode must be 'truncate' or 'nearest', got {mode!r}")
-    a = np.asarray(a, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
-    if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[0]:
-        raise ValueError(f"a and b must be matrices with a.shape[1] == b.shape[0], got {a.shape} and {b.shape}")
-    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
-        raise NonFiniteInputError("a and b must be finite")
+    a, b, bits, group = _check_gemm(a, b, bits, group, mode)
     if a.shape[1] % group:
         raise TileSizeError(f"group {group} does not divide K = {a.shape[1]}")
     work = np.float32 if _narrow_ok(a, b, bits, group) else np.float64

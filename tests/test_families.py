@@ -1,0 +1,203 @@
+"""New families read from their published config.json (issue 9): detection, counts to the integer,
+KV cache at a context, weights in bytes as stored. Expected values are derived in the tests from
+the modules the Hugging Face modeling files build, or quoted from model cards (published.csv)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from dsv3.arch.kv_cache import kv_cache_elements_per_token
+from dsv3.arch.kv_context import indexer_cache_bytes_per_token, kv_cache_elements
+from dsv3.arch.params import count_params
+from dsv3.arch.storage import UnknownQuantization, weight_bytes_as_stored
+from dsv3.checks import ConfigError
+from dsv3.inputs.hf_config import load_config, parse_config
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures" / "hf-configs"
+
+
+def cfg(name: str) -> dict:
+    return json.loads((FIXTURES / f"{name}.config.json").read_text())
+
+
+# --- detection -----------------------------------------------------------------------------------
+
+
+def test_kimi_k2_is_read_as_the_deepseek_v3_architecture_it_declares() -> None:
+    arch = load_config(FIXTURES / "kimi-k2-instruct.config.json")
+    assert arch.family == "deepseek_v3" and arch.model_type == "kimi_k2"
+    # V3 arithmetic with Kimi's shapes: d=7168, 61 layers (1 dense), 384 experts of 2048, 1 shared,
+    # 64 heads, q_lora 1536, kv_lora 512, nope 128, rope 64, v 128, vocab 163,840, untied.
+    d, v, h = 7168, 163_840, 64
+    attn = d * 1536 + 1536 + 1536 * h * 192 + d * (512 + 64) + 512 + 512 * h * (128 + 128) + h * 128 * d
+    expert = 3 * d * 2048
+    moe = 384 * expert + expert + 384 * d + 384  # routed, shared, router, routing bias
+    dense = 3 * d * 18432
+    total = 2 * v * d + d + 61 * (attn + 2 * d) + dense + 60 * moe
+    assert total == 1_026_408_232_448 == count_params(arch).total_params
+    assert kv_cache_elements_per_token(arch) == (512 + 64) * 61 == 35_136
+
+
+def test_multimodal_wrappers_are_read_through_their_text_config() -> None:
+    scout = load_config(FIXTURES / "llama-4-scout-17b-16e-instruct.config.json")
+    assert scout.family == "llama4_text" and scout.n_layers == 48 and scout.n_moe_layers == 48
+    maverick = load_config(FIXTURES / "llama-4-maverick-17b-128e-instruct.config.json")
+    assert maverick.n_moe_layers == 24  # interleave_moe_layer_step 2: layers 1, 3, ..., 47
+    gemma3 = {
+        "model_type": "gemma3",
+        "architectures": ["Gemma3ForConditionalGeneration"],
+        "text_config": {
+            "model_type": "gemma3_text",
+            "hidden_size": 64,
+            "num_hidden_layers": 12,
+            "num_attention_heads": 4,
+            "num_key_value_heads": 2,
+            "head_dim": 32,
+            "intermediate_size": 96,
+            "vocab_size": 100,
+            "sliding_window": 16,
+            "max_position_embeddings": 128,
+        },
+    }
+    arch = parse_config(gemma3)
+    assert arch.family == "gemma3_text" and arch.tie_word_embeddings
+    assert arch.kv_windows == (16,) * 5 + (None,) + (16,) * 5 + (None,)  # every sixth layer global
+
+
+def test_an_unsupported_config_lists_the_supported_families() -> None:
+    with pytest.raises(ConfigError, match=r"unsupported 'model_type': 'mamba'.*supported families: .*gpt_oss"):
+        parse_config({"model_type": "mamba", "architectures": ["MambaForCausalLM"], "hidden_size": 8})
+    # A wrapper whose text model is unsupported is refused in the same words.
+    with pytest.raises(ConfigError, match=r"unsupported 'model_type': 'paligemma_text'"):
+        parse_config({"model_type": "paligemma", "text_config": {"model_type": "paligemma_text"}})
+
+
+def test_the_deepseek_v3_family_under_other_names_counts_as_v3() -> None:
+    v3 = count_params(load_config(ROOT / "data" / "models" / "deepseek-v3.json"))
+    for name in ("deepseek-r1", "deepseek-v3.1-nvfp4"):
+        count = count_params(load_config(FIXTURES / f"{name}.config.json"))
+        assert count.total_params == v3.total_params == 671_026_419_200  # V3 report: "671B total parameters"
+
+
+# --- gpt-oss --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "layers", "experts"), [("gpt-oss-20b", 24, 32), ("gpt-oss-120b", 36, 128)])
+def test_gpt_oss_counts_sinks_biases_and_router_bias(name: str, layers: int, experts: int) -> None:
+    arch = load_config(FIXTURES / f"{name}.config.json")
+    d, i, v = 2880, 2880, 201_088
+    attn = (d * 64 * 64 + 64 * 64) + 2 * (d * 8 * 64 + 8 * 64) + (64 * 64 * d + d) + 64  # q, k, v, o, sinks
+    expert = d * 2 * i + 2 * i + i * d + d  # gate_up and down with their biases
+    layer = attn + experts * expert + (experts * d + experts) + 2 * d
+    assert count_params(arch).total_params == layers * layer + 2 * v * d + d
+
+
+def test_gpt_oss_sliding_layers_cap_the_cache_at_their_window() -> None:
+    arch = load_config(FIXTURES / "gpt-oss-120b.config.json")
+    per_layer = 2 * 8 * 64
+    assert kv_cache_elements_per_token(arch) == 36 * per_layer  # every layer, nothing windowed
+    n = 131_072
+    assert kv_cache_elements(arch, n) == 18 * per_layer * n + 18 * per_layer * 128
+    assert kv_cache_elements(arch, 100) == 36 * per_layer * 100  # below the window nothing is capped
+
+
+@pytest.mark.parametrize(
+    ("name", "layers", "experts", "gib"), [("gpt-oss-20b", 24, 32, 12.8), ("gpt-oss-120b", 36, 128, 60.8)]
+)
+def test_gpt_oss_weights_in_mxfp4_as_stored(name: str, layers: int, experts: int, gib: float) -> None:
+    # Expert weights: 4-bit values in blocks of 32 with one 8-bit scale (4.25 bits); the rest BF16
+    # (modules_to_not_convert: attention, router, embedding, head; and the expert biases).
+    arch = load_config(FIXTURES / f"{name}.config.json")
+    expert_elements = layers * experts * (2880 * 5760 + 2880 * 2880)
+    other = count_params(arch).total_params - expert_elements
+    expected = expert_elements // 2 + expert_elements // 32 + 2 * other
+    assert weight_bytes_as_stored(arch).total_bytes == expected
+    assert round(expected / 2**30, 1) == gib  # gpt-oss model card (arXiv:2508.10925), Table 1: checkpoint size
+
+
+# --- Gemma, Phi-3, Llama 4 ---------------------------------------------------------------------------
+
+
+def test_gemma2_tied_embedding_counted_once_and_four_norms() -> None:
+    arch = load_config(FIXTURES / "gemma-2-2b-it.config.json")
+    d = 2304
+    layer = d * 8 * 256 + 2 * d * 4 * 256 + 8 * 256 * d + 3 * d * 9216 + 4 * d
+    count = count_params(arch)
+    assert count.total_params == 256_000 * d + 26 * layer + d  # no separate output head
+    assert count.total_under("without_embedding_and_head") == 2_024_517_888  # Gemma 2 report, Table 1
+
+
+def test_phi3_fused_projections_count_as_the_split_ones() -> None:
+    arch = load_config(FIXTURES / "phi-3-mini-4k-instruct.config.json")
+    d = 3072
+    layer = d * 3 * d + d * d + d * 2 * 8192 + 8192 * d + 2 * d  # qkv_proj, o_proj, gate_up_proj, down_proj
+    assert count_params(arch).total_params == 2 * 32_064 * d + 32 * layer + d == 3_821_079_552
+
+
+def test_llama4_chunked_layers_and_shared_expert() -> None:
+    arch = load_config(FIXTURES / "llama-4-scout-17b-16e-instruct.config.json")
+    # no_rope_layers default: one NoPE full-attention layer in four (layers 3, 7, ...), the rest chunked.
+    assert arch.kv_windows.count(None) == 12 and set(arch.kv_windows) == {None, 8192}
+    d, i = 5120, 8192
+    attn = 2 * d * 40 * 128 + 2 * d * 8 * 128
+    active = 48 * (attn + 2 * 3 * d * i + 16 * d + 2 * d) + 2 * 202_048 * d + d  # shared + 1 routed expert
+    assert count_params(arch).activated("with_embedding_and_head") == active
+
+
+# --- DeepSeek-V3.2 ----------------------------------------------------------------------------------
+
+
+def test_deepseek_v32_indexer_parameters_and_key_cache() -> None:
+    arch = load_config(FIXTURES / "deepseek-v3.2.config.json")
+    v3 = load_config(FIXTURES / "deepseek-r1.config.json")
+    # inference/model.py (DeepSeek-V3.2-Exp), Indexer: wq_b 1536 -> 64 x 128, wk 7168 -> 128,
+    # k_norm LayerNorm(128) with bias, weights_proj 7168 -> 64; one per layer.
+    per_layer = 1536 * 64 * 128 + 7168 * 128 + 2 * 128 + 7168 * 64
+    assert count_params(arch).total_params - count_params(v3).total_params == 61 * per_layer
+    assert kv_cache_elements_per_token(arch) == 35_136  # the MLA cache is unchanged
+    assert indexer_cache_bytes_per_token(arch) == 61 * (128 * 1 + 1 * 4)  # FP8 key + one FP32 scale
+
+
+def test_deepseek_v3_checkpoint_bytes_as_stored() -> None:
+    arch = load_config(ROOT / "data" / "models" / "deepseek-v3.json")
+    stored = weight_bytes_as_stored(arch, include_mtp=True)
+    assert stored.total_bytes == 688_574_839_360
+    assert round(stored.total_bytes / 2**30, 2) == 641.29
+
+
+def test_unknown_quantization_is_named_and_its_bytes_refused() -> None:
+    raw = cfg("qwen3-8b")
+    raw["quantization_config"] = {"quant_method": "awq", "bits": 4}
+    arch = parse_config(raw)
+    assert count_params(arch).total_params == 8_190_735_360  # the counts are still given
+    with pytest.raises(UnknownQuantization, match="'awq'"):
+        weight_bytes_as_stored(arch)
+
+
+# --- bad input, named ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("edit", "field"),
+    [
+        ({"hidden_size": None}, "hidden_size"),
+        ({"num_hidden_layers": 0}, "num_hidden_layers"),
+        ({"num_local_experts": -4}, "num_local_experts"),
+        ({"num_experts_per_tok": 33}, "num_experts_per_tok"),
+        ({"sliding_window": 200_000}, "sliding_window"),
+        ({"layer_types": ["full_attention"]}, "layer_types"),
+    ],
+)
+def test_bad_gpt_oss_fields_are_named(edit: dict, field: str) -> None:
+    raw = cfg("gpt-oss-20b")
+    for key, value in edit.items():
+        if value is None:
+            del raw[key]
+        else:
+            raw[key] = value
+    with pytest.raises(ConfigError, match=f"'{field}'"):
+        parse_config(raw)
