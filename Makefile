@@ -56,3 +56,33 @@ clean: ## remove the built book and the execution cache
 
 distclean: clean ## also remove the virtual environment
 	rm -rf $(VENV)
+
+# ---- The site as a reader sees it, and publishing it ----------------------------------------
+# check-site needs Debian's Chromium at /usr/bin/chromium (apt-get install chromium); Playwright
+# drives it and never downloads a browser. SITE picks another built site to check.
+SITE      ?= _build/html
+PUBLISHED := _build/publish
+BUILD     ?= 1
+PUSH      ?= 0
+
+.PHONY: check-site publish
+
+check-site: $(READY) ## open every page of the built book in headless Chromium (offline) and check it
+	$(BIN)/python tools/site_check/check.py --site $(SITE)
+
+# publish: refuse a dirty work tree; build (BUILD=0 skips it: the site in _build/html is used as is);
+# copy the site to _build/publish with the commit in its footer; check that copy in Chromium; commit it
+# to the gh-pages branch with ghp-import (.nojekyll included). Nothing is pushed unless PUSH=1.
+publish: $(READY) ## build if needed, check the site, commit it to the gh-pages branch (PUSH=1 also pushes)
+	@if [ -n "$$(git status --porcelain)" ]; then \
+	  echo "make publish: refusing: the work tree has uncommitted changes, and a published site must match a commit." >&2; \
+	  echo "Commit or stash these first:" >&2; git status --short >&2; exit 1; fi
+	@if [ "$(BUILD)" != 0 ]; then $(MAKE) --no-print-directory book; fi
+	@if [ -n "$$(git status --porcelain)" ]; then \
+	  echo "make publish: refusing: building changed the work tree:" >&2; git status --short >&2; exit 1; fi
+	$(BIN)/python tools/site_check/stage.py _build/html $(PUBLISHED) "$$(git rev-parse HEAD)"
+	$(MAKE) --no-print-directory check-site SITE=$(PUBLISHED)
+	$(BIN)/ghp-import --no-jekyll --branch gh-pages $(if $(filter 1,$(PUSH)),--push) \
+	  --message "Publish the book built from $$(git rev-parse HEAD)" $(PUBLISHED)
+	@if [ "$(PUSH)" = 1 ]; then echo "Published: gh-pages committed and pushed."; \
+	  else echo "Published: gh-pages committed locally (not pushed; PUSH=1 pushes)."; fi
