@@ -44,3 +44,11 @@ def test_no_process_text(path: Path) -> None:
     text = path.read_text(encoding="utf-8").lower()
     for phrase in ("was not available", "available to read here", "todo", "fixme"):
         assert phrase not in text, f"{path.name}: {phrase!r}"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_figure_text_is_readable(path: Path) -> None:
+    # Tick labels at least 9 pt (the style sets 9), legends and notes at least 8 pt.
+    text = path.read_text(encoding="utf-8")
+    assert not re.search(r"labelsize=[1-8]\b", text), f"{path.name}: tick labels below 9 pt"
+    assert not re.search(r"fontsize=[1-7]\b", text), f"{path.name}: text below 8 pt in a figure"

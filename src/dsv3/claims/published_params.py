@@ -7,6 +7,7 @@ convention (which ends of the network count) and the rounding that reproduce it 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -44,3 +45,35 @@ def check_published(table: pd.DataFrame, config_dir: Path) -> pd.DataFrame:
 def published_params() -> pd.DataFrame:
     """:func:`check_published` over ``data/models/published_params.csv`` (MoE chapter)."""
     return check_published(read_published(), models_dir())
+
+
+def _rounding_words(rounding: str, unit: float) -> str:
+    step = f"{unit / 1e9:g}B"
+    return {"nearest": f"to the nearest {step}", "down": f"down to {step}", "exact": "exact"}.get(
+        rounding, "no convention gives it"
+    )
+
+
+def readable_published_params(checked: pd.DataFrame, names: Mapping[str, str]) -> pd.DataFrame:
+    """:func:`check_published`'s table for a reader: model names, conventions and roundings in words, a verdict.
+
+    ``names`` maps a config file to the model's name. A row with rounding ``none`` follows when no
+    convention gives the figure, as its note says; its verdict says so rather than a bare tick.
+    """
+    verdicts = [
+        ("✓ no convention gives it, as stated" if ok else "✗ a convention gives it")
+        if rounding == "none"
+        else ("✓" if ok else "✗")
+        for rounding, ok in zip(checked["rounding"], checked["reproduced"])
+    ]
+    return pd.DataFrame(
+        {
+            "model": [names[f] for f in checked["file"]],
+            "figure": checked["figure"],
+            "as published": [f"{p / 1e9:,.1f}B" for p in checked["published"]],
+            "counted": [CONVENTIONS[c] for c in checked["convention"]],
+            "rounded": [_rounding_words(r, u) for r, u in zip(checked["rounding"], checked["unit"])],
+            "as computed": [f"{c / 1e9:,.2f}B" for c in checked["computed"]],
+            "follows?": verdicts,
+        }
+    )

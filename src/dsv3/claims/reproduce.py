@@ -17,8 +17,9 @@ from dsv3.inputs.facts import Fact, fact
 #: The mark a check table shows for a figure that follows from the computation, and for one that does not.
 FOLLOWS, DOES_NOT_FOLLOW = "✓", "✗"
 
-#: Column headers of a check table, in order.
-CHECK_COLUMNS = ["figure, as printed", "as printed", "as computed", "tolerance", "follows?", "unit", "source"]
+#: Column headers of a check table, in order: the source's own words (with the source named), the figure as
+#: printed (with its unit), as computed, the tolerance its printing implies, and whether it follows.
+CHECK_COLUMNS = ["the source says", "as printed", "as computed", "tolerance", "follows?"]
 
 
 def _short(x: float, decimals: int = 3) -> str:
@@ -36,18 +37,14 @@ def _printed(f: Fact) -> str:
 
 
 def check_row(fact_id: str, computed: float, note: str | None = None) -> dict[str, object]:
-    """One row of a check table: the quoted sentence, the printed and computed figures, and the verdict."""
+    """One row of a check table: the quoted sentence and its source, the printed and computed figures, the verdict."""
     f = fact(fact_id)
     row: dict[str, object] = {
-        "figure, as printed": f.quote,
-        "as printed": _printed(f),
+        "the source says": f"“{f.quote}” ({f.source})",
+        "as printed": f"{_printed(f)} {f.unit}",
         "as computed": _short(float(computed)),
-        "tolerance": "a bound"
-        if f.relation != "="
-        else ("exact" if f.tolerance == 0 else f"± {_short(f.tolerance, 6)}"),
+        "tolerance": "a bound" if f.relation != "=" else ("exact" if f.tolerance == 0 else f"± {_short(f.tolerance, 6)}"),
         "follows?": FOLLOWS if f.agrees(float(computed)) else DOES_NOT_FOLLOW,
-        "unit": f.unit,
-        "source": f.source,
     }
     if note is not None:
         row["what the computation counts"] = note
