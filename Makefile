@@ -37,8 +37,8 @@ book: $(READY) ## build the HTML book into _build/html (strict; re-executes chap
 	@echo "The book is in _build/html/index.html"
 
 test: $(READY) ## run every test: unit, data validation and pairing, then the goldens under nbval
-	$(BIN)/pytest
-	$(BIN)/pytest --nbval chapters/ intro.ipynb notation.ipynb
+	$(BIN)/pytest -n auto
+	$(BIN)/pytest -n auto --dist loadfile --nbval chapters/ intro.ipynb notation.ipynb
 
 lint: $(READY) ## check the code: ruff (rules and formatting), mypy on src/, and the import layers of src/dsv3
 	$(BIN)/ruff check src tests tools
