@@ -52,3 +52,28 @@ def test_figure_text_is_readable(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     assert not re.search(r"labelsize=[1-8]\b", text), f"{path.name}: tick labels below 9 pt"
     assert not re.search(r"fontsize=[1-7]\b", text), f"{path.name}: text below 8 pt in a figure"
+
+
+#: Config keys that a table about a config may name as they are spelled in config.json.
+CONFIG_KEYS = {"mscale", "mscale_all_dim", "original_max_position_embeddings", "max_position_embeddings", "rope_theta"}
+
+GOLDENS = sorted((ROOT / "chapters").glob("*.ipynb")) + [ROOT / "intro.ipynb", ROOT / "notation.ipynb"]
+
+
+@pytest.mark.parametrize("path", GOLDENS, ids=lambda p: p.stem)
+def test_table_headers_are_words_not_identifiers(path: Path) -> None:
+    # A reader sees the HTML a cell displays: no snake_case column header, no bare True/False cell.
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    html = "".join(
+        "".join(out.get("data", {}).get("text/html", ""))
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for out in cell.get("outputs", [])
+    )
+    headers = [re.sub(r"<[^>]+>", "", h).strip() for h in re.findall(r"<th[^>]*>(.*?)</th>", html, flags=re.S)]
+    snake = [h for h in headers if re.search(r"\b[a-z0-9]+_[a-z0-9_]+\b", h) and h not in CONFIG_KEYS]
+    assert snake == [], f"{path.name}: headers that are identifiers, not words: {snake}"
+    cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", html, flags=re.S)]
+    assert not {"True", "False"} & set(cells), f"{path.name}: a bare True/False cell; show a tick or words"
