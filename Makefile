@@ -12,7 +12,7 @@ READY  := $(VENV)/.installed
 UV_VERSION := 0.13.9
 UV     := $(VENV)/uv-bootstrap/bin/uv
 # Every MyST notebook of the book: the intro and the chapters (pages without code are plain Markdown).
-NOTEBOOKS := intro.md notation.md $(sort $(wildcard chapters/*.md))
+NOTEBOOKS := intro.md notation.md status.md $(sort $(wildcard chapters/*.md))
 
 .PHONY: help book test lint notebooks clean distclean lock
 
@@ -38,7 +38,7 @@ book: $(READY) ## build the HTML book into _build/html (strict; re-executes chap
 
 test: $(READY) ## run every test: unit, data validation and pairing, then the goldens under nbval
 	$(BIN)/pytest -n auto
-	$(BIN)/pytest -n auto --dist loadfile --nbval chapters/ intro.ipynb notation.ipynb
+	$(BIN)/pytest -n auto --dist loadfile --nbval chapters/ intro.ipynb notation.ipynb status.ipynb
 
 lint: $(READY) ## check the code: ruff (rules and formatting), mypy on src/, and the import layers of src/dsv3
 	$(BIN)/ruff check src tests tools

@@ -57,7 +57,11 @@ def test_figure_text_is_readable(path: Path) -> None:
 #: Config keys that a table about a config may name as they are spelled in config.json.
 CONFIG_KEYS = {"mscale", "mscale_all_dim", "original_max_position_embeddings", "max_position_embeddings", "rope_theta"}
 
-GOLDENS = sorted((ROOT / "chapters").glob("*.ipynb")) + [ROOT / "intro.ipynb", ROOT / "notation.ipynb"]
+GOLDENS = sorted((ROOT / "chapters").glob("*.ipynb")) + [
+    ROOT / "intro.ipynb",
+    ROOT / "notation.ipynb",
+    ROOT / "status.ipynb",
+]
 
 
 @pytest.mark.parametrize("path", GOLDENS, ids=lambda p: p.stem)

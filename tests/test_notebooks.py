@@ -18,7 +18,12 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def notebook_sources() -> list[Path]:
-    candidates = [ROOT / "intro.md", ROOT / "notation.md", *sorted((ROOT / "chapters").glob("*.md"))]
+    candidates = [
+        ROOT / "intro.md",
+        ROOT / "notation.md",
+        ROOT / "status.md",
+        *sorted((ROOT / "chapters").glob("*.md")),
+    ]
     return [
         p for p in candidates if p.read_text(encoding="utf-8").startswith("---") and "jupytext:" in p.read_text()[:2000]
     ]
