@@ -37,8 +37,10 @@ def execute(sources: list[Path]) -> int:
     executor = load_executor("local-parallel", cache=cache, logger=logger)
     result = executor.run_and_cache(timeout=TIMEOUT_S, allow_errors=False)
     for uri in result.errored + result.excepted:
-        print(f"execute_book: {Path(uri).relative_to(ROOT)} raised; see `jcache project info` or build the page alone",
-              file=sys.stderr)
+        print(
+            f"execute_book: {Path(uri).relative_to(ROOT)} raised; see `jcache project info` or build the page alone",
+            file=sys.stderr,
+        )
     return len(result.errored) + len(result.excepted)
 
 

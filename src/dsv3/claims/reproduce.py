@@ -32,6 +32,12 @@ def _short(x: float, decimals: int = 3) -> str:
     return text or "0"
 
 
+def _tolerance(f: Fact) -> str:
+    if f.relation != "=":
+        return "a bound"
+    return "exact" if f.tolerance == 0 else f"± {_short(f.tolerance, 6)}"
+
+
 def _printed(f: Fact) -> str:
     return f"{f.relation} {_short(f.value, 6)}" if f.relation != "=" else _short(f.value, 6)
 
@@ -43,7 +49,7 @@ def check_row(fact_id: str, computed: float, note: str | None = None) -> dict[st
         "the source says": f"“{f.quote}” ({f.source})",
         "as printed": f"{_printed(f)} {f.unit}",
         "as computed": _short(float(computed)),
-        "tolerance": "a bound" if f.relation != "=" else ("exact" if f.tolerance == 0 else f"± {_short(f.tolerance, 6)}"),
+        "tolerance": _tolerance(f),
         "follows?": FOLLOWS if f.agrees(float(computed)) else DOES_NOT_FOLLOW,
     }
     if note is not None:
