@@ -184,13 +184,15 @@ def node_fit(
 ) -> NodeFit:
     """Sequences of ``context_len`` tokens whose caches fit beside ``arch``'s weights on ``n_nodes`` nodes.
 
-    The MLA chapter's node-fit table: :func:`plan` with every parameter at ``weight_dtype``
-    (:func:`weight_bytes`), no reserve, on n_nodes x gpus_per_node GPUs. An upper bound, as
+    The serving chapter's node-fit table: :func:`plan` with the weights as stored
+    (``weight_dtype="stored"``) or every parameter at ``weight_dtype`` (:func:`weight_bytes`), no
+    reserve, on n_nodes x gpus_per_node GPUs. An upper bound, as
     :func:`max_concurrent_sequences` says: activations, buffers and fragmentation are not counted,
     the weights are assumed split without copies and each sequence's cache on one GPU.
     """
     n_gpus = positive_int("n_nodes", n_nodes) * positive_int("gpus_per_node", gpus_per_node)
-    bytes_per_element(weight_dtype)  # a named error for an unknown dtype
+    if weight_dtype != "stored":
+        bytes_per_element(weight_dtype)  # a named error for an unknown dtype
     return plan(
         arch,
         n_gpus=n_gpus,
