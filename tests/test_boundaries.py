@@ -26,7 +26,7 @@ def _fact(relation: str, value: float = 2.0, tolerance: float = 0.05) -> Fact:
 
 
 def test_a_strict_bound_is_not_met_by_the_bound_itself():
-    """"less than two months" is not met by exactly 2; "more than 2" is not either."""
+    """ "less than two months" is not met by exactly 2; "more than 2" is not either."""
     assert not _fact("<").agrees(2.0)
     assert _fact("<").agrees(math.nextafter(2.0, 0.0))
     assert not _fact(">").agrees(2.0)
@@ -164,7 +164,15 @@ def test_revenue_range_without_any_clamp_is_the_corners():
 def _scores(rows: list[tuple[str, str, str, float]]) -> pd.DataFrame:
     return pd.DataFrame(
         [
-            {"table": "Table 6", "category": "English", "benchmark": b, "metric": m, "shots": np.nan, "model": model, "value": v}
+            {
+                "table": "Table 6",
+                "category": "English",
+                "benchmark": b,
+                "metric": m,
+                "shots": np.nan,
+                "model": model,
+                "value": v,
+            }
             for b, m, model, v in rows
         ]
     )
