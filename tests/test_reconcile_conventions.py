@@ -1,0 +1,120 @@
+"""The V3 parameter reconciliation, each row asserted by the convention it claims, not only by agreement.
+
+The counts are worked by hand below from DeepSeek-V3's config.json (deepseek-ai/DeepSeek-V3 on Hugging Face;
+the modules as ``inference/model.py`` of deepseek-ai/DeepSeek-V3 builds them), independently of
+:mod:`dsv3.arch.tensors`. A row that silently switched convention (e.g. "36.7B" counted with both ends, 37.55B)
+would still be "near" some figure; here it fails because its number is not the count its note names.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from dsv3.claims.reconcile import v3_parameter_reconciliation
+from dsv3.inputs.facts import fact
+from dsv3.inputs.models import load_model
+
+# DeepSeek-V3 config.json
+V, D, LAYERS, DENSE = 129_280, 7_168, 61, 3
+N_H, NOPE, ROPE, V_HEAD, Q_LORA, KV_LORA = 128, 128, 64, 128, 1_536, 512
+FFN, EXPERT, ROUTED, SHARED, TOP_K = 18_432, 2_048, 256, 1, 8
+
+ATTENTION = (
+    D * Q_LORA  # wq_a
+    + Q_LORA  # q_norm
+    + Q_LORA * N_H * (NOPE + ROPE)  # wq_b
+    + D * (KV_LORA + ROPE)  # wkv_a
+    + KV_LORA  # kv_norm
+    + KV_LORA * N_H * (NOPE + V_HEAD)  # wkv_b
+    + N_H * V_HEAD * D  # wo
+)
+NORMS = 2 * D  # attn_norm, ffn_norm
+MLP = 3 * D * FFN  # w1, w2, w3
+ONE_EXPERT = 3 * D * EXPERT
+ROUTER = ROUTED * D + ROUTED  # gate weight and its bias (noaux_tc)
+MOE_TOTAL = (ROUTED + SHARED) * ONE_EXPERT + ROUTER
+MOE_ACTIVE = (TOP_K + SHARED) * ONE_EXPERT + ROUTER
+EMBEDDING = HEAD = V * D
+FINAL_NORM = D
+
+MAIN_TOTAL = EMBEDDING + HEAD + FINAL_NORM + LAYERS * (ATTENTION + NORMS) + DENSE * MLP + (LAYERS - DENSE) * MOE_TOTAL
+ACTIVE_BODY = FINAL_NORM + LAYERS * (ATTENTION + NORMS) + DENSE * MLP + (LAYERS - DENSE) * MOE_ACTIVE
+ACTIVE_WITHOUT_EMBEDDING = ACTIVE_BODY + HEAD
+ACTIVE_BOTH_ENDS = ACTIVE_BODY + HEAD + EMBEDDING
+
+# The MTP module (README_WEIGHTS.md; inference/model.py's MTP layer): enorm, hnorm, the projection M (2d -> d),
+# one MoE transformer layer, and a norm before the shared head; embedding and head shared with the main model.
+MTP_PROJECTION = 2 * D * D
+MTP_OWN = 2 * D + ATTENTION + NORMS + MOE_TOTAL + D
+MTP_ACTIVE_OWN = 2 * D + ATTENTION + NORMS + MOE_ACTIVE + D
+
+SCALE = {"B": 1e9, "M": 1e6}
+
+
+@pytest.fixture(scope="module")
+def table():
+    return v3_parameter_reconciliation(load_model("DeepSeek-V3"))
+
+
+def computed(table, fact_id: str) -> tuple[float, float]:
+    """The row's computed figure as shown ("36.626B") and half a unit of its last digit."""
+    m = re.fullmatch(r"([\d.]+)([BM])", table.loc[fact_id, "as computed"])
+    assert m, table.loc[fact_id, "as computed"]
+    decimals = len(m.group(1).split(".")[1]) if "." in m.group(1) else 0
+    unit = SCALE[m.group(2)]
+    return float(m.group(1)) * unit, 0.5 * 10.0**-decimals * unit
+
+
+def assert_shows(table, fact_id: str, count: int) -> None:
+    shown, half = computed(table, fact_id)
+    assert abs(shown - count) <= half * (1 + 1e-9), f"{fact_id}: shows {shown:.6g}, the convention gives {count:,}"
+
+
+def test_hand_counts_meet_the_published_figures():
+    """The hand counts themselves against DeepSeek's figures (so the conventions below are the right ones)."""
+    fact("params.v3.paper_total").check(MAIN_TOTAL)
+    fact("params.v3.paper_activated").check(ACTIVE_WITHOUT_EMBEDDING)
+    fact("params.v3.readme_embedding").check(EMBEDDING)
+    fact("params.v3.mtp_unique").check(MTP_OWN)
+    fact("params.v3.mtp_activated").check(MTP_ACTIVE_OWN + EMBEDDING + HEAD)
+    # The safetensors metadata: main + MTP module (own weights, M, and its copies of embedding and head)
+    # + FP8 scales; the weights alone are within the scales of the total.
+    assert MAIN_TOTAL + MTP_OWN + MTP_PROJECTION + EMBEDDING + HEAD < fact("params.v3.safetensors_total").value
+
+
+def test_totals_count_embedding_and_head(table):
+    assert_shows(table, "params.v3.paper_total", MAIN_TOTAL)
+    assert_shows(table, "params.v3.readme_total", MAIN_TOTAL)
+    assert_shows(table, "params.v3.readme_embedding", EMBEDDING)
+
+
+@pytest.mark.parametrize("fact_id", ["params.v3.paper_activated", "params.v3.readme_activated"])
+def test_activated_rows_count_without_the_input_embedding_not_both_ends(table, fact_id):
+    """36.7B and 37B are shown as the count without the input embedding (36.63B), not both ends (37.55B)."""
+    assert_shows(table, fact_id, ACTIVE_WITHOUT_EMBEDDING)
+    shown, half = computed(table, fact_id)
+    assert abs(shown - ACTIVE_BOTH_ENDS) > 100 * half
+    # The note names the both-ends count it did not use.
+    assert f"{ACTIVE_BOTH_ENDS / 1e9:.2f}B" in table.loc[fact_id, "what the computation counts"]
+
+
+def test_readme_activated_does_not_follow_and_says_how_far_off(table):
+    assert table.loc["params.v3.readme_activated", "follows?"] == "✗"
+    short = (fact("params.v3.readme_activated").value - ACTIVE_WITHOUT_EMBEDDING) / 1e9
+    assert f"{short:.2f}B short" in table.loc["params.v3.readme_activated", "what the computation counts"]
+
+
+def test_mtp_rows_leave_out_the_projection(table):
+    assert_shows(table, "params.v3.mtp_unique", MTP_OWN)
+    assert_shows(table, "params.v3.mtp_activated", MTP_ACTIVE_OWN + EMBEDDING + HEAD)
+    assert f"{MTP_PROJECTION / 1e9:.3f}B" in table.loc["params.v3.mtp_unique", "what the computation counts"]
+
+
+def test_hf_rows_count_what_is_stored(table):
+    """685B: every stored element (the checkpoint's safetensors total); 14B: the MTP module with its own copies."""
+    assert_shows(table, "params.v3.hf_total", int(fact("params.v3.safetensors_total").value))
+    assert_shows(table, "params.v3.hf_mtp", MTP_OWN + MTP_PROJECTION + EMBEDDING + HEAD)
+    assert table.loc["params.v3.hf_mtp", "follows?"] == "✗"
+    assert table.loc["params.v3.hf_total", "follows?"] == "✓"
