@@ -55,3 +55,10 @@ clean: ## remove the built book and the execution cache
 
 distclean: clean ## also remove the virtual environment
 	rm -rf $(VENV)
+
+.PHONY: mutate
+# MODULES: dotted module names (e.g. MODULES=dsv3.arch.params); empty means every module of src/dsv3.
+MODULES ?=
+mutate: $(READY) ## mutation score of src/ under the unit tests (~30 min; MODULES=dsv3.arch.params for one); report in _build/mutation/
+	@test -x $(BIN)/mutmut || { echo "mutmut is not in $(VENV): $(BIN)/pip install mutmut==3.8.1"; exit 1; }
+	$(BIN)/python tools/mutation_report.py $(MODULES)
