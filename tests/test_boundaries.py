@@ -223,3 +223,40 @@ def test_bytes_per_element_by_format():
     assert np.dtype(np.float16).itemsize == BYTES_PER_ELEMENT["fp16"]
     with pytest.raises(ValueError, match="dtype must be one of"):
         bytes_per_element("int4")
+
+
+# --- every argument checked, at its edge, by name ------------------------------------------------
+# Each pure function of the published-number modules refuses 0 for a positive argument with a ValueError that
+# names the argument (house rule: bad input gets an error naming what is wrong). One case per argument.
+
+ARGUMENT_CASES = [
+    ("dsv3.arch.kv_cache", "mha_elements", (128, 128, 61), ("n_heads", "head_dim", "n_layers")),
+    ("dsv3.arch.kv_cache", "gqa_elements", (8, 128, 80), ("n_groups", "head_dim", "n_layers")),
+    ("dsv3.arch.kv_cache", "mqa_elements", (128, 61), ("head_dim", "n_layers")),
+    ("dsv3.arch.kv_cache", "mla_elements", (512, 64, 61), ("d_c", "d_h_rope", "n_layers")),
+    ("dsv3.training.cost", "rental_cost_usd", (2.788e6, 2.0), ("gpu_hours", "usd_per_gpu_hour")),
+    ("dsv3.training.cost", "wall_clock_days", (2.664e6, 2048), ("gpu_hours", "n_gpus")),
+    ("dsv3.training.cost", "wall_clock_hours", (2.664e6, 2048), ("gpu_hours", "n_gpus")),
+    ("dsv3.training.cost", "gpu_hours_per_trillion_tokens", (2.664e6, 14.8e12), ("gpu_hours", "tokens")),
+    ("dsv3.training.cost", "tokens_per_gpu_second", (2.664e6, 14.8e12), ("gpu_hours", "tokens")),
+    ("dsv3.training.cost", "ratio", (30.84e6, 2.788e6), ("numerator", "denominator")),
+    ("dsv3.training.cost", "phase_tokens", (1000, 1920, 32768), ("steps", "sequences_per_step", "seq_len")),
+    ("dsv3.arch.flops", "mean_context", (4096,), ("seq_len",)),
+    ("dsv3.arch.flops", "six_n", (37e9,), ("activated_params",)),
+]
+
+
+@pytest.mark.parametrize(
+    ("module", "function", "good", "index", "name"),
+    [(m, f, good, i, n) for m, f, good, names in ARGUMENT_CASES for i, n in enumerate(names)],
+    ids=lambda x: x if isinstance(x, str) else None,
+)
+def test_each_positive_argument_refuses_zero_by_name(module, function, good, index, name):
+    import importlib
+
+    fn = getattr(importlib.import_module(module), function)
+    fn(*good)  # the good values pass
+    bad = list(good)
+    bad[index] = 0
+    with pytest.raises(ValueError, match=rf"^{name} must be"):
+        fn(*bad)

@@ -12,6 +12,7 @@ import re
 
 import pytest
 
+from dsv3.arch.params import count_params
 from dsv3.claims.reconcile import v3_parameter_reconciliation
 from dsv3.inputs.facts import fact
 from dsv3.inputs.models import load_model
@@ -118,3 +119,73 @@ def test_hf_rows_count_what_is_stored(table):
     assert_shows(table, "params.v3.hf_mtp", MTP_OWN + MTP_PROJECTION + EMBEDDING + HEAD)
     assert table.loc["params.v3.hf_mtp", "follows?"] == "✗"
     assert table.loc["params.v3.hf_total", "follows?"] == "✓"
+
+
+# --- conventions of the other published-number functions -------------------------------------------
+
+
+def test_total_under_each_convention_by_hand():
+    """The minimal llama of test_config_defaults, untied and tied: V=1000, d=128, L=4, FFN 96."""
+    from dsv3.inputs.hf_config import parse_config
+
+    v, d, n_layers, f = 1000, 128, 4, 96
+    body = n_layers * (4 * d * d + 3 * d * f + 2 * d) + d
+    cfg = {"model_type": "llama", "vocab_size": v, "hidden_size": d, "num_hidden_layers": n_layers}
+    cfg |= {"num_attention_heads": 64, "intermediate_size": f}
+    untied = count_params(parse_config(cfg))
+    assert untied.total_under() == untied.total_params == body + 2 * v * d
+    assert untied.total_under("without_embedding") == body + v * d
+    assert untied.total_under("without_embedding_and_head") == body
+    tied = count_params(parse_config(cfg | {"tie_word_embeddings": True}))
+    # Tied: the one matrix is stored once, as the embedding; every token still multiplies by it as the head.
+    assert tied.total_under() == body + v * d
+    assert tied.total_under("without_embedding") == body
+    assert tied.activated("without_embedding") == body + v * d
+    assert tied.activated("without_embedding_and_head") == body
+    with pytest.raises(ValueError, match="convention must be one of"):
+        tied.total_under("both")
+
+
+def test_mtp_unique_of_a_count_without_shared_parts():
+    """A count with no embedding or head labels: nothing to leave out."""
+    from dsv3.arch.params import ParamCount, mtp_unique
+
+    assert mtp_unique(ParamCount(total={"attention": 10, "moe": 5})) == 15
+    assert mtp_unique(ParamCount(total={"attention": 10, "embedding": 3}, embedding_label="embedding")) == 10
+    assert mtp_unique(ParamCount(total={"attention": 10, "head": 4}, head_label="head")) == 10
+
+
+def test_kv_cache_formula_of_mqa_gqa_and_mla():
+    """V2 Table 1's formulas with the config's numbers: MQA 2 d_h l, GQA 2 n_g d_h l, MLA (d_c + d_h^R) l."""
+    from dsv3.arch.kv_cache import kv_cache_formula
+    from dsv3.inputs.hf_config import parse_config
+
+    base = {"model_type": "llama", "vocab_size": 100, "hidden_size": 64, "num_hidden_layers": 3}
+    base |= {"num_attention_heads": 4, "intermediate_size": 32}
+    assert kv_cache_formula(parse_config(base | {"num_key_value_heads": 1})) == "2 x 16 x 3"
+    assert kv_cache_formula(parse_config(base | {"num_key_value_heads": 2})) == "2 x 2 x 16 x 3"
+    assert kv_cache_formula(load_model("DeepSeek-V3")) == "(512 + 64) x 61"
+
+
+def test_run_flops_is_the_sum_of_its_segments_at_their_own_lengths():
+    from dsv3.arch.flops import run_flops, training_flops_per_token
+
+    v3 = load_model("DeepSeek-V3")
+    at = {s: training_flops_per_token(v3, s) for s in (4096, 32768, 131072)}
+    assert at[4096] < at[32768] < at[131072]
+    segs = [(14.8e12, 4096), (1000 * 1920 * 32768, 32768), (1000 * 480 * 131072, 131072)]
+    want = sum(t * at[s] for t, s in segs)
+    assert run_flops(v3, segs) == pytest.approx(want, rel=1e-12)
+
+
+def test_crossover_is_the_first_length_where_a_costs_more():
+    """The defining property, checked on both sides of the returned length."""
+    from dsv3.arch.flops import crossover_seq_len, training_flops_per_token
+
+    a, b = load_model("DeepSeek-V3"), load_model("Qwen2.5-72B")
+    t = crossover_seq_len(a, b)
+    assert isinstance(t, int)
+    assert training_flops_per_token(a, t) > training_flops_per_token(b, t)
+    assert training_flops_per_token(a, t - 1) <= training_flops_per_token(b, t - 1)
+    assert crossover_seq_len(a, b, low=t) == t
+    assert crossover_seq_len(a, b, high=t - 1) is None

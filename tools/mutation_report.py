@@ -10,9 +10,9 @@ killed when a test fails. The score of a module is killed / (mutants - message-o
 
 Message-only mutants are left out of the score, because no test should pin an error message's wording
 (tests match the part of a message that names the field, e.g. ``match="hidden_size"``). A mutant is
-message-only when the abstract syntax trees of the original and the mutated function differ only in string
-constants (or an f-string, or an argument removed or replaced by ``None``) that sit inside a ``raise``
-statement. Anything else (a changed condition, exception class, number or default) counts.
+message-only when the abstract syntax trees of the original and the mutated function differ only inside
+the message of a ``raise`` statement: a string constant, an f-string or one of its ``{fields}``, or the
+message argument removed or replaced by ``None``. Anything else (a changed condition, exception class, number or default) counts.
 
 Writes ``_build/mutation/report.md``: the table, then each surviving mutant (not message-only) with its diff.
 """
@@ -103,7 +103,7 @@ def message_only(original: str, mutant: str) -> bool:
         return False
     for a, b, ancestors in diffs:
         in_raise = any(isinstance(x, ast.Raise) for x in ancestors) or isinstance(a, ast.Raise)
-        inside_fstring = any(isinstance(x, ast.JoinedStr) for x in ancestors) and isinstance(a, ast.Constant)
+        inside_fstring = any(isinstance(x, ast.JoinedStr) for x in ancestors)  # a literal or a {field} of it
         text_changed = _is_text(a) and (b is None or _is_text(b) or (isinstance(b, ast.Constant) and b.value is None))
         if not (in_raise and (text_changed or inside_fstring)):
             return False
