@@ -127,6 +127,7 @@ DISAGREED = {
     ("deepseek_v3", "q_lora_rank"): (1536, "DeepseekV3Config: q_lora_rank=1536; the parser takes no query compression"),
     ("deepseek_v3", "n_shared_experts"): (1, "DeepseekV3Config: n_shared_experts=1; the parser takes 0"),
     ("deepseek_v3", "first_k_dense_replace"): (3, "DeepseekV3Config: first_k_dense_replace=3; the parser takes 0"),
+    ("deepseek_v3", "n_group"): (8, "DeepseekV3Config: n_group=8; the parser takes 1 (no groups)"),
     ("mixtral", "rope_theta"): (1e6, "MixtralConfig: default_theta=1e6; the parser takes 10000"),
 }
 
