@@ -216,3 +216,84 @@ def test_qwen_moe_sparse_step_places_moe_where_modeling_qwen2_moe_does():
     cfg = {**MINIMAL["qwen2_moe"], "num_hidden_layers": 6, "decoder_sparse_step": 2, "mlp_only_layers": [3]}
     arch = _arch(cfg)
     assert [i for i, f in enumerate(arch.ffn) if isinstance(f, MoE)] == [1, 5]
+
+
+# --- keys at values no shipped config has: hand counts ---------------------------------------------
+
+V, D, L, F, HD = 1000, 128, 4, 96, 2  # the minimal configs: 64 heads of 2
+
+
+def _count(cfg: dict) -> int:
+    return count_params(_arch(cfg)).total_params
+
+
+def test_mlp_params_by_hand():
+    from dsv3.arch.tensors import mlp_params
+
+    assert mlp_params(4, 6) == 3 * 4 * 6
+    assert mlp_params(4, 6, bias=True) == 3 * 4 * 6 + (6 + 6 + 4)  # gate and up biases of i, down of d
+
+
+def test_biases_add_exactly_their_vectors():
+    llama = _count(MINIMAL["llama"])
+    # attention_bias: q, k, v biases of 64 x 2 each and the o bias of d, per layer.
+    assert _count({**MINIMAL["llama"], "attention_bias": True}) - llama == L * (3 * 64 * HD + D)
+    # mlp_bias: gate and up biases of F, down of D, per layer.
+    assert _count({**MINIMAL["llama"], "mlp_bias": True}) - llama == L * (2 * F + D)
+    # Qwen2: q, k, v biases always, no o bias; Qwen3: no biases but q_norm and k_norm of d_h per layer.
+    assert _count(MINIMAL["qwen2"]) - llama == L * 3 * 64 * HD
+    assert _count(MINIMAL["qwen3"]) - llama == L * 2 * HD
+    assert _count({**MINIMAL["qwen3"], "attention_bias": True}) - llama == L * (3 * 64 * HD + D + 2 * HD)
+    # Mistral: no bias key at all.
+    assert _count(MINIMAL["mistral"]) == llama
+
+
+def test_deepseek_attention_bias_and_dense_when_no_routed_experts():
+    bare = _count(MINIMAL["deepseek_v2"])
+    # MLA biases (no query compression here): kv_a_proj_with_mqa (d_c + d_h^R = 20) and o_proj (d).
+    assert _count({**MINIMAL["deepseek_v2"], "attention_bias": True}) - bare == L * (16 + 4 + D)
+    for routed in (0, None):
+        arch = _arch({**MINIMAL["deepseek_v2"], "n_routed_experts": routed})
+        assert not arch.is_moe and all(f.intermediate_size == F for f in arch.ffn)
+
+
+def test_explicit_zeros_are_accepted_where_zero_means_none():
+    ds = _arch({**MINIMAL["deepseek_v3"], "n_shared_experts": 0, "first_k_dense_replace": 0})
+    assert all(isinstance(f, MoE) and f.n_shared == 0 for f in ds.ffn)
+    assert not _arch({**MINIMAL["qwen2_moe"], "num_experts": 0}).is_moe
+    assert _count({**MINIMAL["qwen2_moe"], "num_experts": 0}) == _count(MINIMAL["qwen2"])
+    assert _count({**MINIMAL["qwen3_moe"], "num_experts": 0}) == _count(MINIMAL["qwen3"])
+    assert _count({**MINIMAL["qwen2_moe"], "shared_expert_intermediate_size": 0}) == _count(MINIMAL["qwen2_moe"])
+
+
+def test_qwen2_moe_shared_expert_and_its_gate():
+    arch = _arch({**MINIMAL["qwen2_moe"], "shared_expert_intermediate_size": 64})
+    moe = arch.ffn[0]
+    assert (moe.n_shared, moe.shared_intermediate_size, moe.shared_gate) == (1, 64, True)
+    # One SwiGLU of 64 and the shared-expert gate (1 x d), per layer.
+    assert _count({**MINIMAL["qwen2_moe"], "shared_expert_intermediate_size": 64}) - _count(
+        MINIMAL["qwen2_moe"]
+    ) == L * (3 * D * 64 + D)
+    # Qwen3-MoE has no shared expert: the key is ignored.
+    assert _count({**MINIMAL["qwen3_moe"], "shared_expert_intermediate_size": 64}) == _count(MINIMAL["qwen3_moe"])
+
+
+def test_qwen_sparse_step_three_and_mlp_only_layers_at_their_edges():
+    cfg = {**MINIMAL["qwen3_moe"], "num_hidden_layers": 6, "decoder_sparse_step": 3}
+    assert [i for i, f in enumerate(_arch(cfg).ffn) if isinstance(f, MoE)] == [2, 5]  # (i + 1) % 3 == 0
+    edges = {**cfg, "decoder_sparse_step": 1, "mlp_only_layers": [0, 5]}
+    assert [i for i, f in enumerate(_arch(edges).ffn) if isinstance(f, MoE)] == [1, 2, 3, 4]
+    for bad in ([6], [-1], ["1"], "1"):
+        with pytest.raises(ValueError, match=r"'mlp_only_layers' must list layer indices below 6"):
+            _arch({**edges, "mlp_only_layers": bad})
+
+
+@pytest.mark.parametrize(
+    ("family", "experts_key"),
+    [("mixtral", "num_local_experts"), ("qwen2_moe", "num_experts"), ("deepseek_v3", "n_routed_experts")],
+)
+def test_top_k_above_the_experts_is_refused_naming_both_keys(family, experts_key):
+    n = MINIMAL[family][experts_key]
+    with pytest.raises(ValueError, match=rf"'num_experts_per_tok' \({n + 1}\) is larger than '{experts_key}' \({n}\)"):
+        _arch({**MINIMAL[family], "num_experts_per_tok": n + 1})
+    assert _arch({**MINIMAL[family], "num_experts_per_tok": n}).ffn[-1].top_k == n
