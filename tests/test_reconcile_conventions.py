@@ -189,3 +189,38 @@ def test_crossover_is_the_first_length_where_a_costs_more():
     assert training_flops_per_token(a, t - 1) <= training_flops_per_token(b, t - 1)
     assert crossover_seq_len(a, b, low=t) == t
     assert crossover_seq_len(a, b, high=t - 1) is None
+
+
+# --- FLOPs per token by hand (ISCA '25 Table 2 convention) ------------------------------------------
+
+ATTN_PER_KEY = 2 * N_H * ((NOPE + ROPE) + V_HEAD)  # q.k over d_h + d_h^R and a.v over d_v, per head
+
+
+def test_training_flops_per_token_by_hand():
+    """3 x (2 x activated without the input embedding + 61 layers x attention over (T + 1) / 2 keys)."""
+    from dsv3.arch.flops import forward_breakdown, training_flops_per_token
+
+    v3 = load_model("DeepSeek-V3")
+    for t in (4096, 32768):
+        mean = (t + 1) / 2
+        want = 3 * (2 * ACTIVE_WITHOUT_EMBEDDING + LAYERS * ATTN_PER_KEY * mean)
+        assert training_flops_per_token(v3, t) == pytest.approx(want, rel=1e-12)
+        # Non-causal: every query sees all t keys.
+        want_full = 3 * (2 * ACTIVE_WITHOUT_EMBEDDING + LAYERS * ATTN_PER_KEY * t)
+        assert training_flops_per_token(v3, t, causal=False) == pytest.approx(want_full, rel=1e-12)
+    parts = forward_breakdown(v3)
+    assert parts["weights"] == 2 * ACTIVE_WITHOUT_EMBEDDING
+    assert parts["attention"] == pytest.approx(LAYERS * ATTN_PER_KEY * 4097 / 2, rel=1e-12)
+    fact("flops.v3.train_per_token_4k").check(training_flops_per_token(v3, 4096))
+
+
+def test_mtp_flops_are_the_modules_own_pass_by_hand():
+    """The MTP module adds its projection M, its layer's activated weights and the shared head (a matmul again),
+    and one layer of attention; the shared embedding is a lookup and adds nothing."""
+    from dsv3.arch.flops import training_flops_per_token
+
+    v3 = load_model("DeepSeek-V3")
+    t = 4096
+    extra = 3 * (2 * (MTP_PROJECTION + MTP_ACTIVE_OWN + HEAD) + ATTN_PER_KEY * (t + 1) / 2)
+    got = training_flops_per_token(v3, t, include_mtp=True) - training_flops_per_token(v3, t)
+    assert got == pytest.approx(extra, rel=1e-9)
