@@ -224,3 +224,97 @@ def test_mtp_flops_are_the_modules_own_pass_by_hand():
     extra = 3 * (2 * (MTP_PROJECTION + MTP_ACTIVE_OWN + HEAD) + ATTN_PER_KEY * (t + 1) / 2)
     got = training_flops_per_token(v3, t, include_mtp=True) - training_flops_per_token(v3, t)
     assert got == pytest.approx(extra, rel=1e-9)
+
+
+# --- the tensor inventory against the checkpoint's own tensor names ----------------------------------
+# Names as DeepSeek-V3's model.safetensors.index.json lists them (deepseek-ai/DeepSeek-V3 on Hugging Face);
+# shapes (out, in) from config.json; FP8 weights carry an F32 weight_scale_inv of ceil(out/128) x ceil(in/128).
+
+E4M3, BF16, F32 = "F8_E4M3", "BF16", "F32"
+
+
+def _blocks(out: int, inp: int) -> tuple[int, int]:
+    return (-(-out // 128), -(-inp // 128))
+
+
+def _layer(i: int, moe: bool) -> dict[str, tuple[tuple[int, ...], str]]:
+    p = f"model.layers.{i}"
+    linear = {
+        f"{p}.self_attn.q_a_proj": (Q_LORA, D),
+        f"{p}.self_attn.q_b_proj": (N_H * (NOPE + ROPE), Q_LORA),
+        f"{p}.self_attn.kv_a_proj_with_mqa": (KV_LORA + ROPE, D),
+        f"{p}.self_attn.kv_b_proj": (N_H * (NOPE + V_HEAD), KV_LORA),
+        f"{p}.self_attn.o_proj": (D, N_H * V_HEAD),
+    }
+    mlps = [(f"{p}.mlp.experts.17", EXPERT), (f"{p}.mlp.shared_experts", EXPERT)] if moe else [(f"{p}.mlp", FFN)]
+    for q, width in mlps:
+        linear |= {f"{q}.gate_proj": (width, D), f"{q}.up_proj": (width, D), f"{q}.down_proj": (D, width)}
+    out = {f"{k}.weight": (s, E4M3) for k, s in linear.items()}
+    out |= {f"{k}.weight_scale_inv": (_blocks(*s), F32) for k, s in linear.items()}
+    out |= {
+        f"{p}.self_attn.q_a_layernorm.weight": ((Q_LORA,), BF16),
+        f"{p}.self_attn.kv_a_layernorm.weight": ((KV_LORA,), BF16),
+        f"{p}.input_layernorm.weight": ((D,), BF16),
+        f"{p}.post_attention_layernorm.weight": ((D,), BF16),
+    }
+    if moe:
+        out |= {f"{p}.mlp.gate.weight": ((ROUTED, D), BF16), f"{p}.mlp.gate.e_score_correction_bias": ((ROUTED,), F32)}
+    return out
+
+
+CHECKPOINT = {
+    "model.embed_tokens.weight": ((V, D), BF16),
+    "model.norm.weight": ((D,), BF16),
+    "lm_head.weight": ((V, D), BF16),
+    **_layer(0, moe=False),
+    **_layer(2, moe=False),
+    **_layer(3, moe=True),
+    **_layer(60, moe=True),
+    **_layer(61, moe=True),  # the MTP module's transformer layer
+    "model.layers.61.enorm.weight": ((D,), BF16),
+    "model.layers.61.hnorm.weight": ((D,), BF16),
+    "model.layers.61.eh_proj.weight": ((D, 2 * D), BF16),  # not quantized: no scale
+    "model.layers.61.embed_tokens.weight": ((V, D), BF16),
+    "model.layers.61.shared_head.norm.weight": ((D,), BF16),
+    "model.layers.61.shared_head.head.weight": ((V, D), BF16),
+}
+
+
+def test_inventory_names_shapes_and_dtypes_are_the_checkpoints():
+    import fnmatch
+
+    from dsv3.arch.tensors import inventory
+
+    tensors = inventory(load_model("DeepSeek-V3"), include_mtp=True, include_scales=True)
+    for name, (shape, dtype) in CHECKPOINT.items():
+        hits = [t for t in tensors if fnmatch.fnmatchcase(name, t.name)]
+        assert len(hits) == 1, f"{name}: {len(hits)} inventory tensors match"
+        t = hits[0]
+        assert (t.shape, t.dtype) == (shape, dtype), name
+        assert t.mtp == name.startswith("model.layers.61."), name
+        if name.endswith((".weight", ".weight_scale_inv")) and "_proj" in name:
+            assert t.part == name.split(".")[-2], name
+        if ".experts." in name:
+            assert (t.copies, t.active_copies) == ((ROUTED, 0) if dtype == F32 else (ROUTED, TOP_K)), name
+        elif dtype == F32 and name.endswith("weight_scale_inv"):
+            assert t.active_copies == 0, name  # scales are not multiplied by tokens
+    assert not any(t.name == "model.layers.61.eh_proj.weight_scale_inv" for t in tensors)
+    # Without the MTP module or the scales, none of theirs.
+    main = inventory(load_model("DeepSeek-V3"))
+    assert not any(t.mtp or t.name.endswith("weight_scale_inv") for t in main)
+    assert {t.name for t in main} >= {"model.embed_tokens.weight", "model.norm.weight", "lm_head.weight"}
+
+
+def test_qwen3_qk_norm_and_tied_head_names():
+    """Qwen3: self_attn.q_norm / k_norm of head_dim (modeling_qwen3.py); a tied head stores no lm_head."""
+    from dsv3.arch.tensors import inventory
+    from dsv3.inputs.hf_config import parse_config
+
+    cfg = {"model_type": "qwen3", "vocab_size": 100, "hidden_size": 64, "num_hidden_layers": 2}
+    cfg |= {"num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 8, "intermediate_size": 32}
+    names = {t.name: t.shape for t in inventory(parse_config(cfg | {"tie_word_embeddings": True}))}
+    assert names["model.layers.1.self_attn.q_norm.weight"] == (8,)
+    assert names["model.layers.1.self_attn.k_norm.weight"] == (8,)
+    assert names["model.layers.0.self_attn.k_proj.weight"] == (16, 64)
+    assert "lm_head.weight" not in names
+    assert "lm_head.weight" in {t.name for t in inventory(parse_config(cfg))}
