@@ -297,3 +297,114 @@ def test_top_k_above_the_experts_is_refused_naming_both_keys(family, experts_key
     with pytest.raises(ValueError, match=rf"'num_experts_per_tok' \({n + 1}\) is larger than '{experts_key}' \({n}\)"):
         _arch({**MINIMAL[family], "num_experts_per_tok": n + 1})
     assert _arch({**MINIMAL[family], "num_experts_per_tok": n}).ffn[-1].top_k == n
+
+
+# --- the flags each family's modeling code fixes, exactly ---------------------------------------------
+# modeling_llama.py: q/k/v/o biases follow attention_bias, the MLP's follow mlp_bias; modeling_qwen2.py: bias on
+# q, k, v only; modeling_qwen3.py: no bias unless attention_bias, RMSNorm on q and k; modeling_mistral.py and
+# modeling_mixtral.py: no biases, no q/k norms.
+
+FLAGS = {  # family: (qkv_bias, o_bias, qk_norm) of a config without attention_bias
+    "llama": (False, False, False),
+    "mistral": (False, False, False),
+    "mixtral": (False, False, False),
+    "qwen2": (True, False, False),
+    "qwen2_moe": (True, False, False),
+    "qwen3": (False, False, True),
+    "qwen3_moe": (False, False, True),
+}
+
+
+@pytest.mark.parametrize("family", sorted(FLAGS))
+def test_attention_flags_are_exactly_the_familys(family):
+    att = _arch(MINIMAL[family]).attention
+    assert (att.qkv_bias, att.o_bias, att.qk_norm) == FLAGS[family]
+    assert all(type(x) is bool for x in (att.qkv_bias, att.o_bias, att.qk_norm))
+    biased = _arch({**MINIMAL[family], "attention_bias": True}).attention
+    follows = family in ("llama", "qwen3", "qwen3_moe")  # the families whose code reads attention_bias
+    want = (True, True) if follows else FLAGS[family][:2]
+    assert (biased.qkv_bias, biased.o_bias) == want
+    dense = [f for f in _arch(MINIMAL[family]).ffn if not isinstance(f, MoE)]
+    assert all(f.bias is False for f in dense)
+    if family == "llama":
+        assert all(f.bias is True for f in _arch({**MINIMAL[family], "mlp_bias": True}).ffn)
+    else:
+        assert all(getattr(f, "bias", False) is False for f in _arch({**MINIMAL[family], "mlp_bias": True}).ffn)
+
+
+def test_deepseek_flags_are_exactly_false_by_default():
+    att = _arch(MINIMAL["deepseek_v3"]).attention
+    assert att.bias is False
+    assert _arch({**MINIMAL["deepseek_v3"], "attention_bias": True}).attention.bias is True
+
+
+# --- the remaining top-level keys, at their edges ------------------------------------------------------
+
+
+def test_rope_theta_and_max_positions():
+    assert _arch(MINIMAL["llama"]).rope_theta == 10000.0
+    assert _arch({**MINIMAL["llama"], "rope_theta": 1}).rope_theta == 1.0
+    assert _arch({**MINIMAL["llama"], "rope_theta": 500000}).rope_theta == 500000.0
+    for bad in (0, -1.0, True, "1e4"):
+        with pytest.raises(ValueError, match="'rope_theta' must be a positive number"):
+            _arch({**MINIMAL["llama"], "rope_theta": bad})
+    assert _arch({**MINIMAL["llama"], "max_position_embeddings": 8192}).max_position_embeddings == 8192
+    assert _arch(MINIMAL["llama"]).max_position_embeddings is None
+
+
+def test_fp8_block_size_is_read_only_for_fp8_and_in_order():
+    fp8 = {"quant_method": "fp8", "weight_block_size": [64, 128]}
+    assert _arch({**MINIMAL["deepseek_v3"], "quantization_config": fp8}).fp8_block == (64, 128)
+    assert _arch({**MINIMAL["deepseek_v3"], "quantization_config": {**fp8, "weight_block_size": [1, 1]}}).fp8_block == (
+        1,
+        1,
+    )
+    other = {"quant_method": "awq", "weight_block_size": [64, 128]}
+    assert _arch({**MINIMAL["deepseek_v3"], "quantization_config": other}).fp8_block is None
+    assert _arch(MINIMAL["deepseek_v3"]).fp8_block is None
+    for bad in ([0, 128], [128], [128, 128, 128], "128x128", [True, 128], [128.0, 128]):
+        with pytest.raises(ValueError, match="'quantization_config.weight_block_size' must be two positive integers"):
+            _arch({**MINIMAL["deepseek_v3"], "quantization_config": {**fp8, "weight_block_size": bad}})
+
+
+def test_mtp_layers_are_read_for_deepseek_v3_only():
+    assert _arch({**MINIMAL["deepseek_v3"], "num_nextn_predict_layers": 1}).n_mtp_layers == 1
+    assert _arch({**MINIMAL["deepseek_v3"], "num_nextn_predict_layers": 0}).n_mtp_layers == 0
+    assert _arch({**MINIMAL["deepseek_v2"], "num_nextn_predict_layers": 1}).n_mtp_layers == 0
+    with pytest.raises(ValueError, match="'num_nextn_predict_layers' must be >= 0"):
+        _arch({**MINIMAL["deepseek_v3"], "num_nextn_predict_layers": -1})
+
+
+def test_family_from_architectures_alone_and_mismatches():
+    no_type = {k: v for k, v in MINIMAL["qwen2"].items() if k != "model_type"}
+    assert _arch({**no_type, "architectures": ["Qwen2ForCausalLM"]}).family == "qwen2"
+    assert _arch({**MINIMAL["qwen2"], "architectures": ["Qwen2ForCausalLM"]}).family == "qwen2"
+    with pytest.raises(ValueError, match=r"unsupported 'architectures': 'GPT2LMHeadModel'"):
+        _arch({**no_type, "architectures": ["GPT2LMHeadModel", "Qwen2ForCausalLM"]})
+    with pytest.raises(ValueError, match="neither 'model_type' nor 'architectures'"):
+        _arch(no_type)
+    with pytest.raises(ValueError, match="does not match 'model_type'"):
+        _arch({**MINIMAL["qwen2"], "architectures": ["LlamaForCausalLM"]})
+
+
+def test_integer_fields_refuse_booleans_and_fractions_but_take_integral_floats():
+    assert _arch({**MINIMAL["llama"], "num_hidden_layers": 4.0}).n_layers == 4
+    for bad in (True, 4.5, "4"):
+        with pytest.raises(ValueError, match="'num_hidden_layers' must be an integer"):
+            _arch({**MINIMAL["llama"], "num_hidden_layers": bad})
+    with pytest.raises(ValueError, match="'n_shared_experts' must be >= 0"):
+        _arch({**MINIMAL["deepseek_v3"], "n_shared_experts": -1})
+    with pytest.raises(ValueError, match="'attention_bias' must be true or false"):
+        _arch({**MINIMAL["llama"], "attention_bias": 1})
+
+
+def test_names_from_the_file_name_and_the_default(tmp_path):
+    import json
+
+    from dsv3.inputs.hf_config import load_config
+
+    assert parse_config(dict(MINIMAL["llama"])).name == "model"
+    for file, name in (("tiny.config.json", "tiny"), ("tiny.json", "tiny"), ("tiny-v2.json", "tiny-v2")):
+        path = tmp_path / file
+        path.write_text(json.dumps(MINIMAL["llama"]), encoding="utf-8")
+        assert load_config(path).name == name
