@@ -318,3 +318,18 @@ def test_qwen3_qk_norm_and_tied_head_names():
     assert names["model.layers.0.self_attn.k_proj.weight"] == (16, 64)
     assert "lm_head.weight" not in names
     assert "lm_head.weight" in {t.name for t in inventory(parse_config(cfg))}
+
+
+def test_component_table_by_hand():
+    """Largest first (ties kept in order), with each component's share of the total and of the activated."""
+    from dsv3.arch.params import ParamCount, component_table
+
+    count = ParamCount(total={"a": 10, "b": 30, "c": 10, "d": 50}, active={"a": 10, "b": 3, "c": 2, "d": 5})
+    table = component_table(count)
+    assert list(table.columns) == ["component", "total", "activated", "share of total", "share of activated"]
+    assert list(table["component"]) == ["d", "b", "a", "c"]
+    assert list(table["total"]) == [50, 30, 10, 10]
+    assert list(table["activated"]) == [5, 3, 10, 2]
+    assert list(table["share of total"]) == pytest.approx([0.5, 0.3, 0.1, 0.1])
+    assert list(table["share of activated"]) == pytest.approx([0.25, 0.15, 0.5, 0.1])
+    assert list(table.index) == [0, 1, 2, 3]
