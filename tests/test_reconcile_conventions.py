@@ -333,3 +333,27 @@ def test_component_table_by_hand():
     assert list(table["share of total"]) == pytest.approx([0.5, 0.3, 0.1, 0.1])
     assert list(table["share of activated"]) == pytest.approx([0.25, 0.15, 0.5, 0.1])
     assert list(table.index) == [0, 1, 2, 3]
+
+
+def test_flops_defaults_gqa_width_and_counts_without_labels():
+    """Defaults: 4K, causal, no MTP. GQA: 2 n_h d_h per key for q.k and a.v (Llama 3.1 405B: 128 heads of 128)."""
+    from dsv3.arch.flops import attention_flops_per_token_layer, forward_flops_per_token, training_flops_per_token
+    from dsv3.arch.params import ParamCount, count_tensors
+    from dsv3.arch.tensors import inventory
+
+    v3 = load_model("DeepSeek-V3")
+    assert training_flops_per_token(v3) == training_flops_per_token(v3, 4096, causal=True, include_mtp=False)
+    assert forward_flops_per_token(v3) == forward_flops_per_token(v3, 4096, causal=True, include_mtp=False)
+    llama = load_model("Llama-3.1-405B")
+    assert attention_flops_per_token_layer(llama, 4096) == 2 * (128 * 2 * 128) * 4097 / 2
+    assert attention_flops_per_token_layer(llama, 4096, causal=False) == 2 * (128 * 2 * 128) * 4096
+    # The MTP layer's attention is causal like the main model's.
+    causal_gap = forward_flops_per_token(v3, include_mtp=True) - forward_flops_per_token(v3)
+    full_gap = forward_flops_per_token(v3, causal=False, include_mtp=True) - forward_flops_per_token(v3, causal=False)
+    assert full_gap - causal_gap == pytest.approx(ATTN_PER_KEY * (4096 - 4097 / 2), rel=1e-9)
+    # A count with no embedding or head label leaves nothing out.
+    plain = ParamCount(total={"x": 5}, active={"x": 5})
+    assert plain.total_under("without_embedding") == plain.total_under("without_embedding_and_head") == 5
+    # FP8 scales are skipped, not the end of the count.
+    with_scales = count_tensors(inventory(v3, include_scales=True))
+    assert with_scales.total_params == MAIN_TOTAL
