@@ -408,3 +408,12 @@ def test_names_from_the_file_name_and_the_default(tmp_path):
         path = tmp_path / file
         path.write_text(json.dumps(MINIMAL["llama"]), encoding="utf-8")
         assert load_config(path).name == name
+
+
+def test_first_k_dense_up_to_every_layer_and_the_source_kept():
+    all_dense = _arch({**MINIMAL["deepseek_v3"], "first_k_dense_replace": L})
+    assert not all_dense.is_moe
+    with pytest.raises(ValueError, match=rf"'first_k_dense_replace' \({L + 1}\) exceeds 'num_hidden_layers' \({L}\)"):
+        _arch({**MINIMAL["deepseek_v3"], "first_k_dense_replace": L + 1})
+    cfg = {**MINIMAL["llama"], "rope_theta": 500000.0}
+    assert _arch(cfg).source == cfg
