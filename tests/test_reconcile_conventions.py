@@ -357,3 +357,35 @@ def test_flops_defaults_gqa_width_and_counts_without_labels():
     # FP8 scales are skipped, not the end of the count.
     with_scales = count_tensors(inventory(v3, include_scales=True))
     assert with_scales.total_params == MAIN_TOTAL
+
+
+def test_gqa_and_qwen_moe_tensor_names_with_biases():
+    """Llama with attention_bias and mlp_bias, as modeling_llama.py names them; Qwen2-MoE's shared_expert_gate."""
+    from dsv3.arch.tensors import Tensor, inventory
+    from dsv3.checks import ConfigError
+    from dsv3.inputs.hf_config import parse_config
+
+    cfg = {"model_type": "llama", "vocab_size": 100, "hidden_size": 64, "num_hidden_layers": 2}
+    cfg |= {"num_attention_heads": 4, "num_key_value_heads": 2, "intermediate_size": 32}
+    tensors = {t.name: t for t in inventory(parse_config(cfg | {"attention_bias": True, "mlp_bias": True}))}
+    for part, out in (("q_proj", 64), ("k_proj", 32), ("v_proj", 32), ("o_proj", 64)):
+        w, b = tensors[f"model.layers.1.self_attn.{part}.weight"], tensors[f"model.layers.1.self_attn.{part}.bias"]
+        assert (w.part, b.part, b.shape, b.copies, b.active_copies, b.mtp) == (part, part, (out,), 1, 1, False)
+    assert tensors["model.layers.1.mlp.down_proj.bias"].shape == (64,)
+    assert tensors["model.layers.0.input_layernorm.weight"].part == "input_layernorm"
+    assert tensors["model.layers.0.post_attention_layernorm.weight"].part == "post_attention_layernorm"
+    assert tensors["model.norm.weight"].part == ""
+    assert not any(t.mtp for t in tensors.values())
+    qwen = {"model_type": "qwen2_moe", "vocab_size": 100, "hidden_size": 64, "num_hidden_layers": 2}
+    qwen |= {"num_attention_heads": 4, "intermediate_size": 32, "num_experts": 4, "num_experts_per_tok": 2}
+    qwen |= {"moe_intermediate_size": 16, "shared_expert_intermediate_size": 48}
+    names = {t.name: t for t in inventory(parse_config(qwen))}
+    gate = names["model.layers.1.mlp.shared_expert_gate.weight"]
+    assert (gate.shape, gate.mtp) == ((1, 64), False)
+    # V2-Lite-style MLA without query compression: q_proj never has a bias.
+    v2lite = inventory(load_model("DeepSeek-V2-Lite"))
+    assert not any(t.name.endswith("q_proj.bias") for t in v2lite)
+    assert any(t.name == "model.layers.0.self_attn.q_proj.weight" for t in v2lite)
+    for shape in ((), (0, 4), (4, 0)):
+        with pytest.raises(ConfigError, match="shape must be positive"):
+            Tensor("t", shape, "BF16", inventory(load_model("DeepSeek-V2-Lite"))[0].component)
