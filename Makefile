@@ -59,6 +59,6 @@ distclean: clean ## also remove the virtual environment
 .PHONY: mutate
 # MODULES: dotted module names (e.g. MODULES=dsv3.arch.params); empty means every module of src/dsv3.
 MODULES ?=
-mutate: $(READY) ## mutation score of src/ under the unit tests (~30 min; MODULES=dsv3.arch.params for one); report in _build/mutation/
+mutate: $(READY) ## mutation score of src/ under the unit tests (hours; MODULES=dsv3.arch.params for one module); report in _build/mutation/
 	@test -x $(BIN)/mutmut || { echo "mutmut is not in $(VENV): $(BIN)/pip install mutmut==3.8.1"; exit 1; }
 	$(BIN)/python tools/mutation_report.py $(MODULES)
