@@ -87,3 +87,10 @@ publish: $(READY) ## build if needed, check the site, commit it to the gh-pages 
 	  --message "Publish the book built from $$(git rev-parse HEAD)" $(PUBLISHED)
 	@if [ "$(PUSH)" = 1 ]; then echo "Published: gh-pages committed and pushed."; \
 	  else echo "Published: gh-pages committed locally (not pushed; PUSH=1 pushes)."; fi
+
+.PHONY: mutate
+# MODULES: dotted module names (e.g. MODULES=dsv3.arch.params); empty means every module of src/dsv3.
+MODULES ?=
+mutate: $(READY) ## mutation score of src/ under the unit tests (hours; MODULES=dsv3.arch.params for one module); report in _build/mutation/
+	@test -x $(BIN)/mutmut || { echo "mutmut is not in $(VENV): $(BIN)/pip install mutmut==3.8.1"; exit 1; }
+	$(BIN)/python tools/mutation_report.py $(MODULES)
