@@ -31,7 +31,7 @@ book: $(READY) ## build the HTML book into _build/html (strict; re-executes chap
 	@if ! $(BIN)/python tools/inputs_stamp.py check; then \
 	  echo "src/, data/ or requirements.lock changed since the last build: re-executing every page"; \
 	  rm -rf _build/.jupyter_cache; full=--all; fi; \
-	$(BIN)/python tools/execute_book.py $(NOTEBOOKS) && \
+	if [ -n "$$full" ]; then $(BIN)/python tools/execute_book.py $(NOTEBOOKS) || exit 1; fi; \
 	$(BIN)/jupyter-book build . -W -n --keep-going $$full
 	@$(BIN)/python tools/inputs_stamp.py write
 	@echo "The book is in _build/html/index.html"
