@@ -48,13 +48,15 @@ from typing import Protocol
 from dsv3.arch.kv_cache import kv_cache_bytes_per_token
 from dsv3.arch.spec import MLA, Architecture
 from dsv3.arch.tensors import DTYPE_BYTES, Component, inventory
+from dsv3.training.expert_parallel import ACTIVATION_TILE, combine_bytes, dispatch_bytes
 from dsv3.units import BYTES_PER_ELEMENT
 
 #: Bytes per element of an FP8 dispatch: one E4M3 byte plus one F32 scale per 128 values
-#: (DeepSeek-V3 report Section 3.3: activations quantised per 1 x 128 tile).
-FP8_DISPATCH_BYTES = 1.0 + 4.0 / 128
-#: Bytes per element of a BF16 combine.
-BF16_COMBINE_BYTES = 2.0
+#: (DeepSeek-V3 report Section 3.3: activations quantised per 1 x 128 tile), from the routing
+#: chapter's one definition (:func:`dsv3.training.expert_parallel.dispatch_bytes` of one tile).
+FP8_DISPATCH_BYTES = dispatch_bytes(ACTIVATION_TILE) / ACTIVATION_TILE
+#: Bytes per element of a BF16 combine (:func:`dsv3.training.expert_parallel.combine_bytes`).
+BF16_COMBINE_BYTES = float(combine_bytes(1))
 
 RESOURCES = ("memory", "compute", "network")
 
