@@ -8,9 +8,8 @@ the defaults that Hugging Face's configuration class of the family documents (``
 same architecture and the same parameter count. The README ("Mutation testing", "Config defaults") has the table
 of every default and its source.
 
-Where the parser's default and the class's documented default differ, the test is a strict ``xfail`` that names
-the difference: the lead decides which to follow (the parser is being extended for new families as this is
-written), and the marker fails as soon as the two agree, so it cannot outlive the fix.
+Only a missing key takes the documented default: a key given as ``null`` keeps the class's handling of None.
+The sizes that make a model (``hidden_size``, ``num_hidden_layers``, the expert shapes) stay required.
 """
 
 from __future__ import annotations
@@ -60,13 +59,16 @@ MOE_KEYS = {"n_routed_experts": 8, "num_experts_per_tok": 2, "moe_intermediate_s
 for _family in ("deepseek_v2", "deepseek_v3"):
     MINIMAL[_family] = {"model_type": _family, **BASE, **MLA_KEYS, **MOE_KEYS}
 
-# --- documented defaults, by family, where they agree with the parser ---------------------------
-# Source: the family's configuration class in huggingface/transformers (signature defaults and __post_init__).
-# None-valued defaults that __post_init__ fills (num_key_value_heads -> num_attention_heads, head_dim ->
-# hidden_size // num_attention_heads) are written out at the value they become.
+# --- documented defaults, by family -----------------------------------------------------------------
+# Source: the family's configuration class in huggingface/transformers (signature or dataclass defaults and
+# __post_init__): configuration_deepseek_v2.py, configuration_qwen2_moe.py and configuration_qwen3_moe.py at commit
+# 008e574391258935f3ecc3035c882e73bbcac419; configuration_deepseek_v3.py and configuration_mistral.py at
+# 001f85b38fb432858ace93f18622f07cec46d874; LlamaConfig, MixtralConfig, Qwen2Config, Qwen3Config as documented in
+# their docstrings. None-valued defaults that __post_init__ fills (num_key_value_heads -> num_attention_heads,
+# head_dim -> hidden_size // num_attention_heads) are written out at the value they become.
 
 COMMON = {"tie_word_embeddings": False}
-AGREED = {
+DOCUMENTED = {
     "llama": {
         **COMMON,
         "num_key_value_heads": 64,
@@ -75,17 +77,35 @@ AGREED = {
         "mlp_bias": False,
         "rope_theta": 10000.0,
     },
-    "mistral": {**COMMON, "head_dim": 2},
-    "qwen2": {**COMMON},
-    "qwen3": {**COMMON, "attention_bias": False},
-    "mixtral": {**COMMON, "head_dim": 2},
-    "qwen2_moe": {**COMMON, "decoder_sparse_step": 1, "mlp_only_layers": []},
-    "qwen3_moe": {**COMMON, "attention_bias": False, "decoder_sparse_step": 1, "mlp_only_layers": []},
-    # configuration_deepseek_v2.py: n_shared_experts=None, n_group=None, topk_group=None, moe_layer_freq=1,
-    # first_k_dense_replace=0, attention_bias=False, rope_theta=10000.0, tie_word_embeddings=False.
+    # MistralConfig: num_key_value_heads=8, sliding_window=4096, head_dim None -> hidden_size // heads.
+    "mistral": {**COMMON, "head_dim": 2, "num_key_value_heads": 8, "sliding_window": 4096},
+    # Qwen2Config: num_key_value_heads=32; Qwen3Config: num_key_value_heads=32, head_dim=128.
+    "qwen2": {**COMMON, "num_key_value_heads": 32},
+    "qwen3": {**COMMON, "attention_bias": False, "num_key_value_heads": 32, "head_dim": 128},
+    # MixtralConfig: num_key_value_heads=8, default_theta=1e6.
+    "mixtral": {**COMMON, "head_dim": 2, "num_key_value_heads": 8, "rope_theta": 1e6},
+    # Qwen2MoeConfig: num_key_value_heads=16, shared_expert_intermediate_size=5632; Qwen3MoeConfig: 4.
+    "qwen2_moe": {
+        **COMMON,
+        "decoder_sparse_step": 1,
+        "mlp_only_layers": [],
+        "num_key_value_heads": 16,
+        "shared_expert_intermediate_size": 5632,
+    },
+    "qwen3_moe": {
+        **COMMON,
+        "attention_bias": False,
+        "decoder_sparse_step": 1,
+        "mlp_only_layers": [],
+        "num_key_value_heads": 4,
+    },
+    # DeepseekV2Config: q_lora_rank=1536, n_shared_experts=2, n_group=None, topk_group=None,
+    # first_k_dense_replace=0, attention_bias=False, tie_word_embeddings=False; moe_layer_freq is not a key of the
+    # class: 1 as modeling_deepseek.py of the released checkpoints reads it.
     "deepseek_v2": {
         **COMMON,
-        "n_shared_experts": None,
+        "q_lora_rank": 1536,
+        "n_shared_experts": 2,
         "n_group": None,
         "topk_group": None,
         "moe_layer_freq": 1,
@@ -93,43 +113,23 @@ AGREED = {
         "attention_bias": False,
         "rope_theta": 10000.0,
     },
-    # configuration_deepseek_v3.py: attention_bias=False, rope_theta=10000.0, tie_word_embeddings=False.
-    "deepseek_v3": {**COMMON, "attention_bias": False, "rope_theta": 10000.0},
+    # DeepseekV3Config: q_lora_rank=1536, n_shared_experts=1, first_k_dense_replace=3, n_group=8, topk_group=4,
+    # attention_bias=False, tie_word_embeddings=False.
+    "deepseek_v3": {
+        **COMMON,
+        "q_lora_rank": 1536,
+        "n_shared_experts": 1,
+        "first_k_dense_replace": 3,
+        "n_group": 8,
+        "topk_group": 4,
+        "attention_bias": False,
+        "rope_theta": 10000.0,
+    },
 }
 
-# --- documented defaults the parser does not follow (strict xfail: reported to the lead) --------
-
-DISAGREED = {
-    ("mistral", "num_key_value_heads"): (
-        8,
-        "MistralConfig: num_key_value_heads=8; the parser takes num_attention_heads",
-    ),
-    ("mixtral", "num_key_value_heads"): (
-        8,
-        "MixtralConfig: num_key_value_heads=8; the parser takes num_attention_heads",
-    ),
-    ("qwen2", "num_key_value_heads"): (32, "Qwen2Config: num_key_value_heads=32; the parser takes num_attention_heads"),
-    ("qwen3", "num_key_value_heads"): (32, "Qwen3Config: num_key_value_heads=32; the parser takes num_attention_heads"),
-    ("qwen3", "head_dim"): (128, "Qwen3Config: head_dim=128; the parser takes hidden_size // num_attention_heads"),
-    ("qwen2_moe", "num_key_value_heads"): (
-        16,
-        "Qwen2MoeConfig: num_key_value_heads=16; the parser takes num_attention_heads",
-    ),
-    ("qwen2_moe", "shared_expert_intermediate_size"): (
-        5632,
-        "Qwen2MoeConfig: 5632; the parser takes 0 (no shared expert)",
-    ),
-    ("qwen3_moe", "num_key_value_heads"): (
-        4,
-        "Qwen3MoeConfig: num_key_value_heads=4; the parser takes num_attention_heads",
-    ),
-    ("deepseek_v2", "q_lora_rank"): (1536, "DeepseekV2Config: q_lora_rank=1536; the parser takes no query compression"),
-    ("deepseek_v3", "q_lora_rank"): (1536, "DeepseekV3Config: q_lora_rank=1536; the parser takes no query compression"),
-    ("deepseek_v3", "n_shared_experts"): (1, "DeepseekV3Config: n_shared_experts=1; the parser takes 0"),
-    ("deepseek_v3", "first_k_dense_replace"): (3, "DeepseekV3Config: first_k_dense_replace=3; the parser takes 0"),
-    ("deepseek_v3", "n_group"): (8, "DeepseekV3Config: n_group=8; the parser takes 1 (no groups)"),
-    ("mixtral", "rope_theta"): (1e6, "MixtralConfig: default_theta=1e6; the parser takes 10000"),
-}
+#: The Qwen MoE classes' expert count (Qwen2MoeConfig: num_experts=60; Qwen3MoeConfig: 128), checked apart
+#: because MINIMAL must state num_experts to stay small.
+NUM_EXPERTS = {"qwen2_moe": 60, "qwen3_moe": 128}
 
 
 def _arch(cfg: dict):
@@ -146,27 +146,33 @@ def _same(a, b) -> None:
 
 @pytest.mark.parametrize("family", sorted(MINIMAL))
 def test_a_config_without_optional_keys_counts_as_the_documented_defaults(family):
-    _same(_arch(MINIMAL[family]), _arch({**MINIMAL[family], **AGREED[family]}))
+    _same(_arch(MINIMAL[family]), _arch({**MINIMAL[family], **DOCUMENTED[family]}))
 
 
 @pytest.mark.parametrize("family", sorted(MINIMAL))
 def test_each_optional_key_alone_at_its_default_changes_nothing(family):
     bare = _arch(MINIMAL[family])
-    for key, value in AGREED[family].items():
+    for key, value in DOCUMENTED[family].items():
         _same(bare, _arch({**MINIMAL[family], key: value}))
 
 
-@pytest.mark.parametrize(
-    ("family", "key"),
-    [
-        pytest.param(f, k, marks=pytest.mark.xfail(strict=True, reason=why))
-        for (f, k), (_, why) in sorted(DISAGREED.items())
-    ],
-)
-def test_documented_defaults_the_parser_does_not_follow(family, key):
-    value = DISAGREED[(family, key)][0]
-    cfg = {**MINIMAL[family], key: value}
-    _same(_arch(MINIMAL[family]), _arch(cfg))
+@pytest.mark.parametrize("family", sorted(NUM_EXPERTS))
+def test_a_qwen_moe_config_without_num_experts_has_the_classs_experts(family):
+    base = {k: v for k, v in MINIMAL[family].items() if k != "num_experts"}
+    _same(_arch(base), _arch({**base, "num_experts": NUM_EXPERTS[family]}))
+    assert _arch(base).ffn[0].n_routed == NUM_EXPERTS[family]
+
+
+def test_null_keeps_the_classs_meaning_of_none():
+    """A key given as null is not a missing key: the classes turn None into "as many KV heads as heads", "no query
+    compression", "no shared expert"; only a missing key takes the documented default."""
+    assert _arch({**MINIMAL["mistral"], "num_key_value_heads": None}).attention.n_kv_heads == 64
+    assert _arch(MINIMAL["mistral"]).attention.n_kv_heads == 8
+    assert _arch({**MINIMAL["deepseek_v3"], "q_lora_rank": None}).attention.q_lora_rank is None
+    assert _arch(MINIMAL["deepseek_v3"]).attention.q_lora_rank == 1536
+    assert _arch({**MINIMAL["deepseek_v2"], "n_shared_experts": None}).ffn[-1].n_shared == 0
+    assert _arch({**MINIMAL["mistral"], "sliding_window": None}).kv_windows == ()
+    assert _arch(MINIMAL["mistral"]).kv_windows == (4096,) * 4
 
 
 # --- the defaults by hand: a count derived in the test --------------------------------------------
@@ -185,13 +191,30 @@ def test_minimal_llama_counts_untied_mha_without_biases():
     assert want - tied == v * d
 
 
-def test_minimal_deepseek_has_no_shared_expert_and_every_layer_moe():
+def test_minimal_deepseek_v3_counts_the_classs_defaults_by_hand():
+    """DeepseekV3Config's defaults, counted by hand: query compression of rank 1536, three dense layers first, one
+    shared expert, experts in 8 groups (4 kept), no router bias (no topk_method), untied, no MTP module.
+
+    MLA per layer: q_a d x 1536 + its norm 1536 + q_b 1536 x H (nope + rope) + kv_a d x (d_c + rope) + its norm d_c
+    + kv_b d_c x H (nope + v) + o H v x d; dense SwiGLU 3 d f; an MoE layer (8 routed + 1 shared) x 3 d f_e + router.
+    """
+    v, d, n_layers, f, h = 1000, 128, 4, 96, 64
+    dc, nope, rope, dv, n_routed, fe = 16, 8, 4, 8, 8, 24
+    mla = d * 1536 + 1536 + 1536 * h * (nope + rope) + d * (dc + rope) + dc + dc * h * (nope + dv) + h * dv * d
+    want = 2 * v * d + d + n_layers * (mla + 2 * d) + 3 * (3 * d * f) + (n_routed + 1) * 3 * d * fe + n_routed * d
+    arch = _arch(MINIMAL["deepseek_v3"])
+    assert count_params(arch).total_params == want
+    assert [isinstance(f, MoE) for f in arch.ffn] == [False, False, False, True]
+    moe = arch.ffn[3]
+    assert (moe.n_shared, moe.n_group, moe.topk_group, moe.router_bias) == (1, 8, 4, False)
+    assert arch.n_mtp_layers == 0  # DeepseekV3Config has no num_nextn_predict_layers: no MTP module is built
+
+
+def test_minimal_deepseek_v2_has_two_shared_experts_and_every_layer_moe():
     arch = _arch(MINIMAL["deepseek_v2"])
     assert all(isinstance(f, MoE) for f in arch.ffn)
-    assert all(f.n_shared == 0 and f.n_group == 1 and f.topk_group == 1 and not f.router_bias for f in arch.ffn)
-    assert arch.attention.q_lora_rank is None and arch.attention.bias is False
-    v3 = _arch(MINIMAL["deepseek_v3"])
-    assert v3.n_mtp_layers == 0  # DeepseekV3Config has no num_nextn_predict_layers: no MTP module is built
+    assert all(f.n_shared == 2 and f.n_group == 1 and f.topk_group == 1 and not f.router_bias for f in arch.ffn)
+    assert arch.attention.q_lora_rank == 1536 and arch.attention.bias is False
 
 
 # --- moe_layer_freq: where modeling_deepseek.py puts MoE layers -----------------------------------
@@ -222,6 +245,31 @@ def test_qwen_moe_sparse_step_places_moe_where_modeling_qwen2_moe_does():
 
 V, D, L, F, HD = 1000, 128, 4, 96, 2  # the minimal configs: 64 heads of 2
 
+#: Keys that make each minimal config the plain variant the tests below compare across families: multi-head
+#: attention of 64 heads of 2 (overriding the classes' KV-head and head_dim defaults), no shared expert, no query
+#: compression, every layer MoE, no expert groups.
+PLAIN = {
+    "llama": {},
+    "mistral": {"num_key_value_heads": 64},
+    "mixtral": {"num_key_value_heads": 64},
+    "qwen2": {"num_key_value_heads": 64},
+    "qwen3": {"num_key_value_heads": 64, "head_dim": HD},
+    "qwen2_moe": {"num_key_value_heads": 64, "shared_expert_intermediate_size": 0},
+    "qwen3_moe": {"num_key_value_heads": 64, "head_dim": HD},
+    "deepseek_v2": {"q_lora_rank": None, "n_shared_experts": None},
+    "deepseek_v3": {
+        "q_lora_rank": None,
+        "n_shared_experts": None,
+        "first_k_dense_replace": 0,
+        "n_group": None,
+        "topk_group": None,
+    },
+}
+
+
+def plain(family: str, **keys) -> dict:
+    return {**MINIMAL[family], **PLAIN[family], **keys}
+
 
 def _count(cfg: dict) -> int:
     return count_params(_arch(cfg)).total_params
@@ -235,23 +283,26 @@ def test_mlp_params_by_hand():
 
 
 def test_biases_add_exactly_their_vectors():
-    llama = _count(MINIMAL["llama"])
+    llama = _count(plain("llama"))
     # attention_bias: q, k, v biases of 64 x 2 each and the o bias of d, per layer.
-    assert _count({**MINIMAL["llama"], "attention_bias": True}) - llama == L * (3 * 64 * HD + D)
+    assert _count(plain("llama", attention_bias=True)) - llama == L * (3 * 64 * HD + D)
     # mlp_bias: gate and up biases of F, down of D, per layer.
-    assert _count({**MINIMAL["llama"], "mlp_bias": True}) - llama == L * (2 * F + D)
+    assert _count(plain("llama", mlp_bias=True)) - llama == L * (2 * F + D)
     # Qwen2: q, k, v biases always, no o bias; Qwen3: no biases but q_norm and k_norm of d_h per layer.
-    assert _count(MINIMAL["qwen2"]) - llama == L * 3 * 64 * HD
-    assert _count(MINIMAL["qwen3"]) - llama == L * 2 * HD
-    assert _count({**MINIMAL["qwen3"], "attention_bias": True}) - llama == L * (3 * 64 * HD + D + 2 * HD)
+    assert _count(plain("qwen2")) - llama == L * 3 * 64 * HD
+    assert _count(plain("qwen3")) - llama == L * 2 * HD
+    assert _count(plain("qwen3", attention_bias=True)) - llama == L * (3 * 64 * HD + D + 2 * HD)
     # Mistral: no bias key at all.
-    assert _count(MINIMAL["mistral"]) == llama
+    assert _count(plain("mistral")) == llama
 
 
 def test_deepseek_attention_bias_and_dense_when_no_routed_experts():
-    bare = _count(MINIMAL["deepseek_v2"])
+    bare = _count(plain("deepseek_v2"))
     # MLA biases (no query compression here): kv_a_proj_with_mqa (d_c + d_h^R = 20) and o_proj (d).
-    assert _count({**MINIMAL["deepseek_v2"], "attention_bias": True}) - bare == L * (16 + 4 + D)
+    assert _count(plain("deepseek_v2", attention_bias=True)) - bare == L * (16 + 4 + D)
+    # With the class's query compression (rank 1536) the query's bias sits on q_a_proj: 1536 more per layer.
+    compressed = _count(MINIMAL["deepseek_v2"])
+    assert _count({**MINIMAL["deepseek_v2"], "attention_bias": True}) - compressed == L * (1536 + 16 + 4 + D)
     for routed in (0, None):
         arch = _arch({**MINIMAL["deepseek_v2"], "n_routed_experts": routed})
         assert not arch.is_moe and all(f.intermediate_size == F for f in arch.ffn)
@@ -261,21 +312,24 @@ def test_explicit_zeros_are_accepted_where_zero_means_none():
     ds = _arch({**MINIMAL["deepseek_v3"], "n_shared_experts": 0, "first_k_dense_replace": 0})
     assert all(isinstance(f, MoE) and f.n_shared == 0 for f in ds.ffn)
     assert not _arch({**MINIMAL["qwen2_moe"], "num_experts": 0}).is_moe
-    assert _count({**MINIMAL["qwen2_moe"], "num_experts": 0}) == _count(MINIMAL["qwen2"])
-    assert _count({**MINIMAL["qwen3_moe"], "num_experts": 0}) == _count(MINIMAL["qwen3"])
-    assert _count({**MINIMAL["qwen2_moe"], "shared_expert_intermediate_size": 0}) == _count(MINIMAL["qwen2_moe"])
+    assert _count(plain("qwen2_moe", num_experts=0)) == _count(plain("qwen2"))
+    assert _count(plain("qwen3_moe", num_experts=0)) == _count(plain("qwen3"))
+    no_shared = plain("qwen2_moe")
+    assert _arch(no_shared).ffn[0].n_shared == 0 and _arch(MINIMAL["qwen2_moe"]).ffn[0].n_shared == 1
 
 
 def test_qwen2_moe_shared_expert_and_its_gate():
-    arch = _arch({**MINIMAL["qwen2_moe"], "shared_expert_intermediate_size": 64})
+    arch = _arch(plain("qwen2_moe", shared_expert_intermediate_size=64))
     moe = arch.ffn[0]
     assert (moe.n_shared, moe.shared_intermediate_size, moe.shared_gate) == (1, 64, True)
     # One SwiGLU of 64 and the shared-expert gate (1 x d), per layer.
-    assert _count({**MINIMAL["qwen2_moe"], "shared_expert_intermediate_size": 64}) - _count(
-        MINIMAL["qwen2_moe"]
-    ) == L * (3 * D * 64 + D)
+    assert _count(plain("qwen2_moe", shared_expert_intermediate_size=64)) - _count(plain("qwen2_moe")) == L * (
+        3 * D * 64 + D
+    )
+    # The class's default shared expert of 5632: the same sum at 5632.
+    assert _count(MINIMAL["qwen2_moe"]) - _count(plain("qwen2_moe", num_key_value_heads=16)) == L * (3 * D * 5632 + D)
     # Qwen3-MoE has no shared expert: the key is ignored.
-    assert _count({**MINIMAL["qwen3_moe"], "shared_expert_intermediate_size": 64}) == _count(MINIMAL["qwen3_moe"])
+    assert _count(plain("qwen3_moe", shared_expert_intermediate_size=64)) == _count(plain("qwen3_moe"))
 
 
 def test_qwen_sparse_step_three_and_mlp_only_layers_at_their_edges():
@@ -295,8 +349,8 @@ def test_qwen_sparse_step_three_and_mlp_only_layers_at_their_edges():
 def test_top_k_above_the_experts_is_refused_naming_both_keys(family, experts_key):
     n = MINIMAL[family][experts_key]
     with pytest.raises(ValueError, match=rf"'num_experts_per_tok' \({n + 1}\) is larger than '{experts_key}' \({n}\)"):
-        _arch({**MINIMAL[family], "num_experts_per_tok": n + 1})
-    assert _arch({**MINIMAL[family], "num_experts_per_tok": n}).ffn[-1].top_k == n
+        _arch(plain(family, num_experts_per_tok=n + 1))
+    assert _arch(plain(family, num_experts_per_tok=n)).ffn[-1].top_k == n
 
 
 # --- the flags each family's modeling code fixes, exactly ---------------------------------------------

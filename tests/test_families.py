@@ -11,7 +11,7 @@ import pytest
 
 from dsv3.arch.kv_cache import kv_cache_elements_per_token
 from dsv3.arch.kv_context import indexer_cache_bytes_per_token, kv_cache_elements
-from dsv3.arch.params import count_params
+from dsv3.arch.params import count_params, mtp_params, mtp_unique
 from dsv3.arch.storage import UnknownQuantization, weight_bytes_as_stored
 from dsv3.checks import ConfigError
 from dsv3.inputs.hf_config import load_config, parse_config
@@ -201,3 +201,86 @@ def test_bad_gpt_oss_fields_are_named(edit: dict, field: str) -> None:
             raw[key] = value
     with pytest.raises(ConfigError, match=f"'{field}'"):
         parse_config(raw)
+
+
+# --- GLM-4.5 (glm4_moe) ------------------------------------------------------------------------------
+# The shapes of zai-org/GLM-4.5-Air's config.json; modeling_glm4_moe.py builds q/k/v with a bias (attention_bias),
+# o_proj without, q/k RMSNorms of head_dim only when use_qk_norm, first_k_dense_replace dense layers, then MoE
+# layers of routed experts, shared experts of n_shared_experts x moe_intermediate_size and a router whose
+# e_score_correction_bias is a persistent buffer (stored in the checkpoint). The MTP layer stored after the last
+# layer has enorm, hnorm, eh_proj (d x 2d), a whole MoE decoder layer, shared_head.norm and copies of the
+# embedding and head (vLLM glm4_moe_mtp.py loads these names).
+
+GLM45_AIR = {
+    "architectures": ["Glm4MoeForCausalLM"],
+    "model_type": "glm4_moe",
+    "attention_bias": True,
+    "first_k_dense_replace": 1,
+    "head_dim": 128,
+    "hidden_size": 4096,
+    "intermediate_size": 10944,
+    "moe_intermediate_size": 1408,
+    "n_group": 1,
+    "n_routed_experts": 128,
+    "n_shared_experts": 1,
+    "num_attention_heads": 96,
+    "num_experts_per_tok": 8,
+    "num_hidden_layers": 46,
+    "num_key_value_heads": 8,
+    "num_nextn_predict_layers": 1,
+    "partial_rotary_factor": 0.5,
+    "tie_word_embeddings": False,
+    "topk_group": 1,
+    "use_qk_norm": False,
+    "vocab_size": 151552,
+}
+
+
+def _glm_by_hand(d, n_layers, heads, kv, hd, f, fe, experts, top_k, first_dense, vocab, qk_norm):
+    """GLM-4.5's counts from the modules, written out: (total, activated without both ends, MTP layer's unique
+    parameters, MTP layer's activated parameters)."""
+    attn = d * heads * hd + heads * hd + 2 * (d * kv * hd + kv * hd) + heads * hd * d + (2 * hd if qk_norm else 0)
+    expert = 3 * d * fe
+    router = experts * d + experts  # gate.weight and e_score_correction_bias
+    moe, moe_active = (experts + 1) * expert + router, (top_k + 1) * expert + router
+    n_moe = n_layers - first_dense
+    body = n_layers * (attn + 2 * d) + first_dense * 3 * d * f + d  # + final norm
+    total = 2 * vocab * d + body + n_moe * moe
+    active = body + n_moe * moe_active
+    mtp_core = 2 * d + 2 * d * d + attn + 2 * d + d  # enorm, hnorm, eh_proj, layer (norms), shared_head.norm
+    return total, active, mtp_core + moe, mtp_core + moe_active
+
+
+def test_glm45_air_counts_by_hand_and_the_reports_rule() -> None:
+    arch = parse_config(GLM45_AIR, name="GLM-4.5-Air")
+    assert arch.family == "glm4_moe" and arch.n_moe_layers == 45 and arch.n_mtp_layers == 1
+    total, active, mtp, mtp_active = _glm_by_hand(4096, 46, 96, 8, 128, 10944, 1408, 128, 8, 1, 151552, False)
+    count = count_params(arch)
+    assert count.total_params == total == 106_852_251_264
+    assert count.activated("without_embedding_and_head") == active
+    assert mtp_unique(mtp_params(arch)) == mtp
+    assert mtp_params(arch).activated("without_embedding_and_head") == mtp_active
+    # The GLM-4.5 report's rule (Table 1: MTP layers in, word embeddings and output layer out): 107.99B, not the
+    # 106B the card and the same table print for Air (see published.csv); 12B activated holds either way.
+    ends = 2 * 151552 * 4096
+    assert total - ends + mtp == 107_985_796_864
+    assert round((active + mtp_active) / 1e9) == round(active / 1e9) == 12
+    # KV cache: K and V of 8 heads of 128 per layer; partial_rotary_factor rotates half of each head, storing the same.
+    assert kv_cache_elements_per_token(arch) == 2 * 8 * 128 * 46
+
+
+def test_glm45_qk_norm_and_defaults() -> None:
+    normed = parse_config({**GLM45_AIR, "use_qk_norm": True})
+    assert count_params(normed).total_params - count_params(parse_config(GLM45_AIR)).total_params == 46 * 2 * 128
+    # Glm4MoeConfig (transformers 4.56.2): num_key_value_heads 8, n_shared_experts 1, first_k_dense_replace 1,
+    # attention_bias False, use_qk_norm False; head_dim falls back to hidden_size // num_attention_heads.
+    optional = ("num_key_value_heads", "n_shared_experts", "first_k_dense_replace", "attention_bias", "use_qk_norm")
+    bare = {k: v for k, v in GLM45_AIR.items() if k not in optional}
+    a, b = parse_config(bare), parse_config(GLM45_AIR | {"attention_bias": False})
+    assert count_params(a).total_params == count_params(b).total_params
+    no_head_dim = parse_config({k: v for k, v in GLM45_AIR.items() if k != "head_dim"} | {"num_attention_heads": 32})
+    assert no_head_dim.attention.head_dim == 4096 // 32
+    with pytest.raises(ConfigError, match="'num_experts_per_tok' \\(129\\) is larger than 'n_routed_experts'"):
+        parse_config(GLM45_AIR | {"num_experts_per_tok": 129})
+    with pytest.raises(ConfigError, match="'first_k_dense_replace' \\(47\\) exceeds 'num_hidden_layers'"):
+        parse_config(GLM45_AIR | {"first_k_dense_replace": 47})

@@ -377,7 +377,8 @@ def test_gqa_and_qwen_moe_tensor_names_with_biases():
     assert tensors["model.norm.weight"].part == ""
     assert not any(t.mtp for t in tensors.values())
     qwen = {"model_type": "qwen2_moe", "vocab_size": 100, "hidden_size": 64, "num_hidden_layers": 2}
-    qwen |= {"num_attention_heads": 4, "intermediate_size": 32, "num_experts": 4, "num_experts_per_tok": 2}
+    qwen |= {"num_attention_heads": 4, "num_key_value_heads": 4, "intermediate_size": 32, "num_experts": 4}
+    qwen |= {"num_experts_per_tok": 2}
     qwen |= {"moe_intermediate_size": 16, "shared_expert_intermediate_size": 48}
     names = {t.name: t for t in inventory(parse_config(qwen))}
     gate = names["model.layers.1.mlp.shared_expert_gate.weight"]

@@ -31,6 +31,7 @@ Family = Literal[
     "gemma3_text",
     "phi3",
     "llama4_text",
+    "glm4_moe",
 ]
 
 #: Dtypes a checkpoint's unquantized tensors may be published in (``torch_dtype``).
@@ -188,7 +189,7 @@ class Architecture:
     attention: GQA | MLA
     ffn: tuple[DenseMLP | MoE, ...]  # one entry per layer
     tie_word_embeddings: bool = False
-    n_mtp_layers: int = 0  # DeepSeek-V3 multi-token prediction modules (num_nextn_predict_layers)
+    n_mtp_layers: int = 0  # multi-token prediction modules of DeepSeek-V3 and GLM-4.5 (num_nextn_predict_layers)
     fp8_block: tuple[int, int] | None = None  # weight_block_size of an FP8 checkpoint
     max_position_embeddings: int | None = None
     rope_theta: float = 10_000.0

@@ -2,17 +2,21 @@
 
 ``data/models/published_params.csv`` gives, for each published total or activated count, the
 convention (which ends of the network count) and the rounding that reproduce it (MoE chapter).
+A figure "total with MTP" or "activated with MTP" also counts the model's multi-token-prediction
+layers, without their stored copies of the embedding and head unless the convention counts both ends
+(GLM-4.5's report counts "the parameters of MTP layers but not word embeddings and the output layer").
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pandas as pd
 
-from dsv3.arch.params import CONVENTIONS, count_params
+from dsv3.arch.params import CONVENTIONS, Convention, count_params, mtp_params
+from dsv3.arch.spec import Architecture
 from dsv3.claims.rounding import prints_as, rounded
 from dsv3.inputs.hf_config import load_config
 from dsv3.inputs.models import models_dir, read_published
@@ -27,8 +31,7 @@ def check_published(table: pd.DataFrame, config_dir: Path) -> pd.DataFrame:
     """
     rows = []
     for rec in table.itertuples(index=False):
-        count = count_params(load_config(config_dir / rec.file))
-        measure = count.total_under if rec.figure == "total" else count.activated
+        measure = _measure(load_config(config_dir / rec.file), rec.figure)
         computed = measure(rec.convention)
         if rec.rounding == "none":
             as_published = math.nan
@@ -40,6 +43,15 @@ def check_published(table: pd.DataFrame, config_dir: Path) -> pd.DataFrame:
             ok = prints_as(computed, rec.published, rec.unit, rec.rounding)
         rows.append({**rec._asdict(), "computed": computed, "as_published": as_published, "reproduced": ok})
     return pd.DataFrame(rows)
+
+
+def _measure(arch: Architecture, figure: str) -> Callable[[Convention], int]:
+    """The count a published ``figure`` names, as a function of the convention."""
+    main = count_params(arch)
+    mtp = mtp_params(arch) if figure.endswith(" with MTP") else None
+    if figure.startswith("total"):
+        return lambda c: main.total_under(c) + (mtp.total_under(c) if mtp else 0)
+    return lambda c: main.activated(c) + (mtp.activated(c) if mtp else 0)
 
 
 def published_params() -> pd.DataFrame:

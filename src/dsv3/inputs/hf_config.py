@@ -13,6 +13,9 @@ checkpoint builds:
   ``qkv_proj`` and ``gate_up_proj``, ``modeling_phi3.py``), ``gemma2`` and ``gemma3_text``
   (``modeling_gemma2.py``, ``modeling_gemma3.py``: explicit ``head_dim``, four norms per layer,
   tied embeddings, local sliding-window layers);
+- GLM-4.5 and GLM-4.5-Air (``glm4_moe``, ``modeling_glm4_moe.py``): GQA with q/k/v biases and optional
+  q/k norms, DeepSeekMoE layers (dense first layers, a shared expert, a router with a correction bias)
+  and multi-token-prediction layers stored at the end of the checkpoint, counted apart as for V3;
 - MoE ``mixtral``, ``qwen2_moe``, ``qwen3_moe``, ``gpt_oss`` (``modeling_gpt_oss.py``: attention
   sinks and biases, biased experts, a router bias, alternating sliding-window layers) and the
   Llama 4 text model (``llama4_text``, ``modeling_llama4.py``: MoE layers interleaved with dense
@@ -39,6 +42,7 @@ from dsv3.inputs.paths import REPO_ROOT
 
 __all__ = [
     "ARCHITECTURES",
+    "DOCUMENTED_DEFAULTS",
     "ConfigError",
     "load_config",
     "parse_config",
@@ -64,6 +68,35 @@ ARCHITECTURES: dict[str, str] = {
     "gemma3_text": "Gemma3ForCausalLM",
     "phi3": "Phi3ForCausalLM",
     "llama4_text": "Llama4ForCausalLM",
+    "glm4_moe": "Glm4MoeForCausalLM",
+}
+
+#: What a key left out of a config means: the default of the family's configuration class in Hugging Face
+#: ``transformers`` (``src/transformers/models/<family>/configuration_<family>.py``: DeepSeek V2 and Qwen MoE at
+#: commit 008e574391258935f3ecc3035c882e73bbcac419, DeepSeek-V3 and Mistral at 001f85b38fb432858ace93f18622f07cec46d874),
+#: for the keys where it is not what the parser would otherwise assume. Only a *missing* key takes these: a key
+#: given as ``null`` keeps the class's handling of None (``num_key_value_heads`` -> ``num_attention_heads``,
+#: ``q_lora_rank`` -> no query compression, ``n_shared_experts`` -> none). The sizes that make the model
+#: (``hidden_size``, ``num_hidden_layers``, ...) stay required: a config without them is refused, not guessed.
+#: The README ("Config defaults") has the table, and tests/test_config_defaults.py writes each out by hand.
+DOCUMENTED_DEFAULTS: dict[str, dict[str, Any]] = {
+    "mistral": {"num_key_value_heads": 8, "sliding_window": 4096},
+    "mixtral": {"num_key_value_heads": 8, "rope_theta": 1e6},
+    "qwen2": {"num_key_value_heads": 32},
+    "qwen3": {"num_key_value_heads": 32, "head_dim": 128},
+    "qwen2_moe": {"num_key_value_heads": 16, "num_experts": 60, "shared_expert_intermediate_size": 5632},
+    "qwen3_moe": {"num_key_value_heads": 4, "num_experts": 128},
+    "deepseek_v2": {"q_lora_rank": 1536, "n_shared_experts": 2},
+    "deepseek_v3": {
+        "q_lora_rank": 1536,
+        "n_shared_experts": 1,
+        "first_k_dense_replace": 3,
+        "n_group": 8,
+        "topk_group": 4,
+    },
+    # Glm4MoeConfig (transformers 4.56.2, configuration_glm4_moe.py); it has no head_dim argument: the modeling
+    # file reads getattr(config, "head_dim", hidden_size // num_attention_heads), as _gqa does.
+    "glm4_moe": {"num_key_value_heads": 8, "n_shared_experts": 1, "first_k_dense_replace": 1},
 }
 
 #: Keys a multimodal wrapper sets for its text model when ``text_config`` lacks them.
@@ -178,7 +211,6 @@ def _gqa(cfg: dict[str, Any], *, qkv_bias: bool, o_bias: bool, qk_norm: bool) ->
 
 
 def _deepseek(cfg: dict[str, Any], family: Family) -> tuple[MLA, tuple[DenseMLP | MoE, ...]]:
-    n_layers = _int(cfg, "num_hidden_layers")
     q_lora = cfg.get("q_lora_rank")
     attention = MLA(
         n_heads=_int(cfg, "num_attention_heads"),
@@ -189,9 +221,16 @@ def _deepseek(cfg: dict[str, Any], family: Family) -> tuple[MLA, tuple[DenseMLP 
         v_head_dim=_int(cfg, "v_head_dim"),
         bias=_bool(cfg, "attention_bias", False),
     )
+    return attention, _deepseek_moe_layers(cfg, router_bias=cfg.get("topk_method") == "noaux_tc")
+
+
+def _deepseek_moe_layers(cfg: dict[str, Any], *, router_bias: bool) -> tuple[DenseMLP | MoE, ...]:
+    """DeepSeekMoE's layer plan (DeepSeek V2/V3, GLM-4.5): ``first_k_dense_replace`` dense layers, then MoE
+    layers of routed and shared experts; dense throughout when there are no routed experts."""
+    n_layers = _int(cfg, "num_hidden_layers")
     dense = DenseMLP(_int(cfg, "intermediate_size"))
     if cfg.get("n_routed_experts") in (None, 0):
-        return attention, (dense,) * n_layers
+        return (dense,) * n_layers
     n_routed = _int(cfg, "n_routed_experts")
     n_shared = _int(cfg, "n_shared_experts", 0, minimum=0)
     expert = _int(cfg, "moe_intermediate_size")
@@ -209,13 +248,23 @@ def _deepseek(cfg: dict[str, Any], family: Family) -> tuple[MLA, tuple[DenseMLP 
         expert_intermediate_size=expert,
         n_shared=n_shared,
         shared_intermediate_size=n_shared * expert,
-        router_bias=cfg.get("topk_method") == "noaux_tc",
+        router_bias=router_bias,
         n_group=n_group,
         topk_group=topk_group,
     )
     # modeling_deepseek.py: layer i is MoE iff i >= first_k_dense_replace and i % moe_layer_freq == 0.
-    ffn = tuple(moe if (i >= first_dense and i % freq == 0) else dense for i in range(n_layers))
-    return attention, ffn
+    return tuple(moe if (i >= first_dense and i % freq == 0) else dense for i in range(n_layers))
+
+
+def _glm4_moe(cfg: dict[str, Any]) -> tuple[GQA, tuple[DenseMLP | MoE, ...]]:
+    """GLM-4.5 (``modeling_glm4_moe.py``): GQA with a bias on q, k and v when ``attention_bias`` (never on
+    o_proj), per-head q/k RMSNorms when ``use_qk_norm``, and DeepSeekMoE layers whose sigmoid router always
+    keeps an ``e_score_correction_bias`` (a persistent buffer: it is in the checkpoint). ``partial_rotary_factor``
+    rotates part of each head and adds no parameter."""
+    attention = _gqa(
+        cfg, qkv_bias=_bool(cfg, "attention_bias", False), o_bias=False, qk_norm=_bool(cfg, "use_qk_norm", False)
+    )
+    return attention, _deepseek_moe_layers(cfg, router_bias=True)
 
 
 def _mixtral(cfg: dict[str, Any]) -> tuple[DenseMLP | MoE, ...]:
@@ -379,6 +428,7 @@ def parse_config(cfg: dict[str, Any], name: str = "model") -> Architecture:
     outer = cfg
     cfg = text_model(cfg)
     family = _family(cfg)
+    cfg = {**DOCUMENTED_DEFAULTS.get(family, {}), **cfg}
     d = _int(cfg, "hidden_size")
     n_layers = _int(cfg, "num_hidden_layers")
     _int(cfg, "num_attention_heads")
@@ -389,6 +439,8 @@ def parse_config(cfg: dict[str, Any], name: str = "model") -> Architecture:
         attention, ffn = _deepseek(cfg, family)
         if family == "deepseek_v32":
             indexer = _indexer(cfg)
+    elif family == "glm4_moe":
+        attention, ffn = _glm4_moe(cfg)
     elif family == "gpt_oss":
         attention, ffn, windows = _gpt_oss(cfg)
     elif family in ("gemma2", "gemma3_text"):
@@ -452,7 +504,9 @@ def parse_config(cfg: dict[str, Any], name: str = "model") -> Architecture:
         ffn=ffn,
         tie_word_embeddings=_bool(cfg, "tie_word_embeddings", tie_default),
         n_mtp_layers=(
-            _int(cfg, "num_nextn_predict_layers", 0, minimum=0) if family in ("deepseek_v3", "deepseek_v32") else 0
+            _int(cfg, "num_nextn_predict_layers", 0, minimum=0)
+            if family in ("deepseek_v3", "deepseek_v32", "glm4_moe")
+            else 0
         ),
         fp8_block=(block[0], block[1]) if block else None,
         max_position_embeddings=_int(cfg, "max_position_embeddings") if cfg.get("max_position_embeddings") else None,

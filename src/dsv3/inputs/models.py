@@ -36,7 +36,7 @@ ROUNDINGS = ("nearest", "down", "exact", "none")
 
 PUBLISHED = (
     Column("file"),
-    Column("figure", choices=("total", "activated")),
+    Column("figure", choices=("total", "activated", "total with MTP", "activated with MTP")),
     Column("published", "number", positive=True),
     Column("convention", choices=tuple(CONVENTIONS)),
     Column("rounding", choices=ROUNDINGS),
