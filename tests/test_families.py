@@ -13,6 +13,7 @@ from dsv3.arch.kv_cache import kv_cache_elements_per_token
 from dsv3.arch.kv_context import indexer_cache_bytes_per_token, kv_cache_elements
 from dsv3.arch.params import count_params, mtp_params, mtp_unique
 from dsv3.arch.storage import UnknownQuantization, weight_bytes_as_stored
+from dsv3.arch.tensors import stored_elements
 from dsv3.checks import ConfigError
 from dsv3.inputs.hf_config import load_config, parse_config
 
@@ -284,3 +285,30 @@ def test_glm45_qk_norm_and_defaults() -> None:
         parse_config(GLM45_AIR | {"num_experts_per_tok": 129})
     with pytest.raises(ConfigError, match="'first_k_dense_replace' \\(47\\) exceeds 'num_hidden_layers'"):
         parse_config(GLM45_AIR | {"first_k_dense_replace": 47})
+
+
+def test_glm45_355b_follows_the_reports_rule_and_the_checkpoint() -> None:
+    """GLM-4.5 (355B-A32B): the shapes of GLM-4.5 report Table 1 and of zai-org's config.json (hidden 5,120;
+    92 layers, 3 dense; 96 heads and 8 KV heads of 128, q/k norms; 160 experts of 1,536, 1 shared, 8 per token;
+    dense FFN 12,288; vocabulary 151,552; one MTP layer). No copy of the config.json is in tests/fixtures (none
+    was found with a source to cite), so the shapes are written here; GLM-4.5-Air's fixture is tested above."""
+    cfg = GLM45_AIR | {
+        "hidden_size": 5120,
+        "num_hidden_layers": 92,
+        "first_k_dense_replace": 3,
+        "intermediate_size": 12288,
+        "moe_intermediate_size": 1536,
+        "n_routed_experts": 160,
+        "use_qk_norm": True,
+    }
+    arch = parse_config(cfg, name="GLM-4.5")
+    total, active, mtp, mtp_active = _glm_by_hand(5120, 92, 96, 8, 128, 12288, 1536, 160, 8, 3, 151552, True)
+    count = count_params(arch)
+    assert count.total_params == total
+    ends = 2 * 151552 * 5120
+    # Table 1's rule (MTP layers in, word embeddings and output layer out): "355B"; activated the same way: "32B".
+    assert round((total - ends + mtp) / 1e9) == 355
+    assert round((active + mtp_active) / 1e9) == 32
+    # The checkpoint: main model, MTP layer and its stored copies of the embedding and head, 358,337,791,296
+    # (Hugging Face safetensors metadata as quoted by debaditc/kvfit @ bd4ccabf, scripts/build_registry.py).
+    assert stored_elements(arch) == total + mtp + ends == 358_337_791_296

@@ -6,10 +6,12 @@ import copy
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from dsv3.arch.params import count_params, mtp_params, mtp_unique
 from dsv3.arch.tensors import elements_by_dtype, fp8_scale_elements, inventory, stored_bytes, stored_elements
+from dsv3.checks import ConfigError
 from dsv3.claims.published_params import check_published, published_params
 from dsv3.inputs.facts import fact
 from dsv3.inputs.hf_config import parse_config, text_model
@@ -110,8 +112,9 @@ def test_adding_experts_changes_total_not_activated(path: Path) -> None:
     before, after = count_params(arch), count_params(parse_config(more))
     assert after.total_params > before.total_params
     # Only the router grows for the active path: one row of d (and one bias) per new expert per MoE layer.
-    # (DeepSeek-V3's routing bias with topk_method noaux_tc, gpt-oss's router bias always.)
-    has_bias = cfg.get("topk_method") == "noaux_tc" or cfg.get("model_type") == "gpt_oss"
+    # (DeepSeek-V3's routing bias with topk_method noaux_tc; gpt-oss's router bias and GLM-4.5's
+    # e_score_correction_bias always.)
+    has_bias = cfg.get("topk_method") == "noaux_tc" or cfg.get("model_type") in ("gpt_oss", "glm4_moe")
     router_growth = added * arch.n_moe_layers * (arch.hidden_size + (1 if has_bias else 0))
     assert after.activated() - before.activated() == router_growth
     assert after.active["routed experts"] == before.active["routed experts"]
@@ -154,3 +157,23 @@ def test_v3_reconciliation_rows() -> None:
     assert not follows["params.v3.hf_mtp"]
     assert follows.drop(index=["params.v3.readme_activated", "params.v3.hf_mtp"]).all()
     assert len(table) == 9
+
+
+def test_a_published_figure_with_mtp_needs_an_mtp_layer(tmp_path: Path) -> None:
+    """A "total with MTP" row for a model without MTP layers is refused, naming the missing layers."""
+    table = pd.DataFrame(
+        [
+            {
+                "file": "qwen3-8b.config.json",
+                "figure": "total with MTP",
+                "published": 8.2e9,
+                "convention": "with_embedding_and_head",
+                "rounding": "nearest",
+                "unit": 1e8,
+                "note": "",
+                "source": "test",
+            }
+        ]
+    )
+    with pytest.raises(ConfigError, match="num_nextn_predict_layers"):
+        check_published(table, FIXTURES)
