@@ -29,6 +29,13 @@ def test_json_for_deepseek_v3(capsys: pytest.CaptureFixture[str]) -> None:
     assert info["kv_cache_elements_per_token"] == (512 + 64) * 61
     assert abs(info["training_flops_per_token"] - 250e9) <= 0.5e9  # printed to the whole GFLOP
     assert info["family"] == "deepseek_v3" and info["seq_len"] == 4096
+    # The MTP module, counted apart (V3 report Section 2.2): eh_proj (d x 2d), enorm and hnorm, one MoE decoder
+    # layer with MLA, and shared_head.norm; its copies of the embedding and head are left out.
+    d, h = 7168, 128
+    mla = d * 1536 + 1536 + 1536 * h * 192 + d * (512 + 64) + 512 + 512 * h * (128 + 128) + h * 128 * d
+    moe = 257 * 3 * d * 2048 + 256 * d + 256  # 256 routed + 1 shared, router, routing bias
+    assert info["mtp_layers"] == 1
+    assert info["mtp_params"] == 2 * d * d + 2 * d + (mla + 2 * d + moe) + d
 
 
 def test_seq_len_option(capsys: pytest.CaptureFixture[str]) -> None:

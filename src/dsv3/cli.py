@@ -41,6 +41,8 @@ LABELS = {
     "activated_params": "activated per token (with embedding and head)",
     "activated_params_excl_embedding": "activated per token (without embedding)",
     "activated_params_excl_embedding_and_head": "activated per token (without embedding and head)",
+    "mtp_layers": "MTP layers (counted apart)",
+    "mtp_params": "MTP parameters (not in the total; shared copies left out)",
     "kv_cache_elements_per_token": "KV cache per token (elements, all layers)",
     "windowed_layers": "windowed layers (sliding or chunked)",
     "kv_cache_elements_at_context": "KV cache at the context (elements, windows capped)",

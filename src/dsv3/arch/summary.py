@@ -3,7 +3,8 @@
 Every key, its unit and its convention are documented in the README ("dsv3 inspect: the keys").
 The keys of the first release keep their names and meanings; the keys added with the new families
 (issue 9) report the KV cache at a context (windows applied), DeepSeek-V3.2's indexer cache and the
-weights in bytes as stored. Used by ``dsv3 inspect`` and the chapter "Your model".
+weights in bytes as stored, and the multi-token-prediction layers counted apart (GLM-4.5's published
+total includes them). Used by ``dsv3 inspect`` and the chapter "Your model".
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import pandas as pd
 from dsv3.arch.flops import training_flops_per_token
 from dsv3.arch.kv_cache import kv_cache_elements_per_token
 from dsv3.arch.kv_context import context_cache, indexer_cache_bytes_per_token
-from dsv3.arch.params import component_table, count_params
+from dsv3.arch.params import component_table, count_params, mtp_params, mtp_unique
 from dsv3.arch.spec import MLA, Architecture
 from dsv3.arch.storage import UnknownQuantization, weight_bytes_as_stored
 from dsv3.checks import positive_int
@@ -74,6 +75,8 @@ def summary(
         "indexer_cache_bytes_at_context": cache.indexer_bytes,
         "weight_storage": storage,
         "weight_bytes_as_stored": stored_bytes,
+        "mtp_layers": arch.n_mtp_layers,
+        "mtp_params": mtp_unique(mtp_params(arch)) if arch.n_mtp_layers else 0,
     }
 
 
