@@ -19,12 +19,16 @@ NOTEBOOKS := intro.md notation.md status.md $(sort $(wildcard chapters/*.md))
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-$(READY): requirements.lock pyproject.toml
+$(READY): requirements.lock pyproject.toml Makefile
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is needed (found " + sys.version.split()[0] + "); set PYTHON=...")'
 	test -d $(VENV) || $(PYTHON) -m venv --without-pip $(VENV)
 	test -x $(UV) || $(PYTHON) -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --target $(VENV)/uv-bootstrap uv==$(UV_VERSION)
 	$(UV) pip install --python $(BIN)/python --quiet --require-hashes -r requirements.lock
 	$(UV) pip install --python $(BIN)/python --quiet --no-deps --no-build-isolation -e .
+	@# Byte-compile the installed packages once. uv leaves no .pyc behind, and with PYTHONDONTWRITEBYTECODE=1
+	@# (set on the shared machine) Python never saves them: every interpreter, test worker and notebook
+	@# kernel would compile pandas, matplotlib, IPython... from source at each start (3 s of a kernel's 4).
+	$(BIN)/python -m compileall -q -j 0 "$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')"
 	touch $@
 
 book: $(READY) ## build the HTML book into _build/html (strict; re-executes chapters when src/, data/ or the lock changed)
