@@ -38,9 +38,10 @@ class WarmKernels:
         self.process: subprocess.Popen[str] | None = None
         self.folder: tempfile.TemporaryDirectory[str] | None = None
         self.socket = ""
+        self.ready = False
 
-    def start(self) -> None:
-        """Start the zygote (once per process) and wait until it has imported its packages."""
+    def launch(self) -> None:
+        """Start the zygote (once per process); it imports its packages while pytest collects."""
         if self.process is not None:
             return
         self.folder = tempfile.TemporaryDirectory(prefix="dsv3-zygote-")
@@ -52,10 +53,18 @@ class WarmKernels:
             text=True,
             cwd=ROOT,
         )
-        assert self.process.stdout is not None
+        self.ready = False
+
+    def wait_ready(self) -> None:
+        """Before the first kernel: the zygote says "ready" once its imports are done."""
+        self.launch()
+        if self.ready:
+            return
+        assert self.process is not None and self.process.stdout is not None
         line = self.process.stdout.readline()
         if line.strip() != "ready":
             raise RuntimeError(f"kernel zygote failed to start (said {line!r}); DSV3_FRESH_KERNELS=1 bypasses it")
+        self.ready = True
 
     def stop(self) -> None:
         if self.process is not None:
@@ -80,7 +89,7 @@ class WarmKernels:
             spec = original(self, kernel_name)
             if kernel_name != nbval_kernel.CURRENT_ENV_KERNEL_NAME:
                 return spec
-            warm.start()
+            warm.wait_ready()
             spec.argv = [sys.executable, str(ZYGOTE), "kernel", "-f", "{connection_file}"]
             spec.env = {**(spec.env or {}), warm.zygote.SOCKET_ENV: warm.socket}
             return spec
@@ -97,6 +106,8 @@ def pytest_configure(config: pytest.Config) -> None:
     if getattr(config.option, "nbval", False) and forks and os.environ.get("DSV3_FRESH_KERNELS") != "1":
         _WARM = WarmKernels()
         _WARM.install()
+        if hasattr(config, "workerinput") or not config.getoption("numprocesses", None):
+            _WARM.launch()  # a process that runs notebooks (an xdist worker, or pytest without -n)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
