@@ -7,6 +7,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 READY  := $(VENV)/.installed
+BYTECODE := $(VENV)/.bytecode
 # uv installs the hashed lock in seconds (pip takes minutes on the same lock); it is itself pinned here.
 # It lives beside the environment (a venv made without pip), bootstrapped once by the system's pip.
 UV_VERSION := 0.13.9
@@ -27,7 +28,15 @@ $(READY): requirements.lock pyproject.toml
 	$(UV) pip install --python $(BIN)/python --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
-book: $(READY) ## build the HTML book into _build/html (strict; re-executes chapters when src/, data/ or the lock changed)
+# Byte-compile the installed packages once. uv leaves no .pyc behind, and with PYTHONDONTWRITEBYTECODE=1
+# (set on the shared machine) Python never saves them: every interpreter, test worker and notebook kernel
+# would compile pandas, matplotlib, IPython... from source at each start (3 s of a kernel's 4). A stamp of
+# its own, so that an environment made before this step gets it too.
+$(BYTECODE): $(READY)
+	$(BIN)/python -m compileall -q -j 0 "$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')"
+	touch $@
+
+book: $(BYTECODE) ## build the HTML book into _build/html (strict; re-executes chapters when src/, data/ or the lock changed)
 	@if ! $(BIN)/python tools/inputs_stamp.py check; then \
 	  echo "src/, data/ or requirements.lock changed since the last build: re-executing every page"; \
 	  rm -rf _build/.jupyter_cache; full=--all; fi; \
@@ -36,7 +45,7 @@ book: $(READY) ## build the HTML book into _build/html (strict; re-executes chap
 	@$(BIN)/python tools/inputs_stamp.py write
 	@echo "The book is in _build/html/index.html"
 
-test: $(READY) ## run every test: unit, data validation and pairing, then the goldens under nbval
+test: $(BYTECODE) ## run every test: unit, data validation and pairing, then the goldens under nbval
 	$(BIN)/pytest -n auto
 	$(BIN)/pytest -n auto --dist loadfile --nbval chapters/ intro.ipynb notation.ipynb status.ipynb
 
@@ -46,7 +55,7 @@ lint: $(READY) ## check the code: ruff (rules and formatting), mypy on src/, and
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-notebooks: $(READY) ## re-sync every .ipynb golden from its .md and execute it
+notebooks: $(BYTECODE) ## re-sync every .ipynb golden from its .md and execute it
 	$(BIN)/python tools/sync_notebooks.py $(NOTEBOOKS)
 
 lock: $(READY) ## re-resolve requirements.in into requirements.lock, with hashes (needs the package index)

@@ -57,15 +57,27 @@ def test_table_output(capsys: pytest.CaptureFixture[str]) -> None:
         ({"model_type": "llama", "num_hidden_layers": 2, "num_attention_heads": 2}, "missing 'hidden_size'"),
     ],
 )
-def test_bad_config_one_line_exit_2(tmp_path: Path, config: dict, message: str) -> None:
+def test_bad_config_one_line_exit_2(
+    tmp_path: Path, config: dict, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "config.json"
     path.write_text(json.dumps(config))
-    # Through the installed entry point, as a reader runs it.
+    assert main(["inspect", str(path)]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0] and lines[0].startswith("dsv3: error:")
+
+
+def test_bad_config_through_the_command_line(tmp_path: Path) -> None:
+    """End to end, as a reader runs it: `python -m dsv3` exits 2 with one line on stderr, no traceback."""
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps({"model_type": "gpt2", "architectures": ["GPT2LMHeadModel"]}))
     done = subprocess.run([sys.executable, "-m", "dsv3", "inspect", str(path)], capture_output=True, text=True)
     assert done.returncode == 2
     assert done.stdout == ""
     lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1 and message in lines[0] and lines[0].startswith("dsv3: error:")
+    assert len(lines) == 1 and lines[0].startswith("dsv3: error:") and "unsupported 'model_type': 'gpt2'" in lines[0]
 
 
 def test_bad_seq_len(capsys: pytest.CaptureFixture[str]) -> None:
@@ -77,10 +89,6 @@ def test_bad_seq_len(capsys: pytest.CaptureFixture[str]) -> None:
 
 FIXTURES = ROOT / "tests" / "fixtures" / "hf-configs"
 KIMI = FIXTURES / "kimi-k2-instruct.config.json"
-
-
-def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "dsv3", *args], capture_output=True, text=True)
 
 
 def test_kimi_k2_is_inspected_as_deepseek_v3(capsys: pytest.CaptureFixture[str]) -> None:
@@ -156,10 +164,10 @@ def test_plan_reproduces_the_mla_chapter_with_fp8_weights(
     assert info["memory_bytes"] == 8 * 80 * 2**30
 
 
-def test_plan_text_states_what_it_leaves_out() -> None:
-    done = _run("plan", str(V3), "--gpu", "H800", "--gpus", "8", "--context", "32768", "--kv-dtype", "fp8")
-    assert done.returncode == 0
-    assert "leaves out: activations" in done.stdout and "reserve" in done.stdout and "upper bound" in done.stdout
+def test_plan_text_states_what_it_leaves_out(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["plan", str(V3), "--gpu", "H800", "--gpus", "8", "--context", "32768", "--kv-dtype", "fp8"]) == 0
+    out = capsys.readouterr().out
+    assert "leaves out: activations" in out and "reserve" in out and "upper bound" in out
 
 
 def _write(tmp_path: Path, name: str, edit: dict) -> Path:
