@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -10,21 +11,28 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def pytest_sessionstart(session: pytest.Session) -> None:
-    """Empty the library's function caches (``functools.cache``/``lru_cache``) when a test session starts.
-
-    mutmut runs the tests once in its own process, then forks a child per mutant that runs them again:
-    without this the child reads results the first run cached (the inventory of an architecture, a
-    compiled pipeline schedule, the loaded facts), computed by the original code, and a mutant in the
-    functions those results came from is never executed, so it "survives". A fresh ``pytest`` process has
-    nothing cached, so this changes nothing outside mutmut.
-    """
+def _clear_library_caches() -> None:
     for name, module in list(sys.modules.items()):
         if name != "dsv3" and not name.startswith("dsv3."):
             continue
         for value in list(vars(module).values()):
             if callable(getattr(value, "cache_clear", None)) and hasattr(value, "cache_info"):
                 value.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches_under_mutmut() -> None:
+    """Under mutmut, empty the library's function caches (``functools.cache``/``lru_cache``) before each test.
+
+    mutmut first runs the tests once recording which test reaches which function, then forks a child per
+    mutant that runs the tests reaching it. With the caches kept, a test that finds the inventory of an
+    architecture, a compiled pipeline schedule or the loaded facts already cached (by an earlier test, or
+    by mutmut's own clean run before the fork) reaches none of the functions that computed them: it is
+    not counted as reaching them, and in a child it reads the original code's result, so a mutant there
+    "survives". mutmut sets ``MUTANT_UNDER_TEST`` for all its runs; a plain ``pytest`` keeps its caches.
+    """
+    if "MUTANT_UNDER_TEST" in os.environ:
+        _clear_library_caches()
 
 
 @pytest.fixture
