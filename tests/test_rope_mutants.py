@@ -191,3 +191,66 @@ def test_mla_logit_parts_refuses_bad_distances():
         r.mla_logit_parts(w, h, h, np.array([1, -1]))
     with pytest.raises(r.YarnError, match="distances"):
         r.mla_logit_parts(w, h, h, np.zeros((2, 2), dtype=int))
+
+
+def test_documented_defaults() -> None:
+    # base 10,000 (rope_theta of the RoPE paper and of V3), betas 32 and 1, mscale 1, original_seq_len 4,096
+    np.testing.assert_allclose(r.inverse_frequencies(DIM), THETA, rtol=1e-15)
+    np.testing.assert_allclose(r.wavelengths(DIM), 2 * math.pi / THETA, rtol=1e-15)
+    np.testing.assert_allclose(r.ramp_deepseek(DIM, BASE, ORIG), deepseek_weights(32, 1), atol=1e-15)
+    np.testing.assert_allclose(r.ramp_eq18(DIM, BASE, ORIG), eq18_weights(32, 1), atol=1e-13)
+    w = deepseek_weights(32, 1)
+    np.testing.assert_allclose(r.yarn_inverse_frequencies(DIM, BASE, S, ORIG), THETA / S * w + THETA * (1 - w))
+    assert r.softmax_multiplier(S) == pytest.approx(M40**2, rel=1e-15)
+    assert r.temperature_coefficient() == pytest.approx(0.1)
+    assert r.hf_softmax_multiplier(S) == 1.0  # no mscale_all_dim: the softmax is left alone
+    assert r.deepseek_applies_yarn(4097) and not r.deepseek_applies_yarn(4096)
+
+
+def test_a_base_other_than_ten_thousand_reaches_every_function() -> None:
+    base = 500_000.0  # Llama 3's rope_theta
+    theta = base ** (-np.arange(0, DIM, 2) / DIM)
+    np.testing.assert_allclose(r.wavelengths(DIM, base), 2 * math.pi / theta, rtol=1e-15)
+    np.testing.assert_allclose(r.rotations(DIM, base, ORIG), ORIG * theta / (2 * math.pi), rtol=1e-14)
+    np.testing.assert_allclose(r.interpolated_inverse_frequencies(DIM, base, S), theta / S, rtol=1e-15)
+    # at base 5e5 the pair that turns once in 4K is i = 64 ln(4096 / 2 pi) / (2 ln 5e5) = 15.80: pairs 16..31
+    # turn less than once, and plain RoPE at 128K takes all 16 past their 4K angle
+    assert DIM * math.log(ORIG / (2 * math.pi)) / (2 * math.log(base)) == pytest.approx(15.80, abs=0.01)
+    assert r.unseen_angle_pairs(theta, DIM, base, ORIG, 131_072) == 16
+    low, high = math.floor(DIM * math.log(ORIG / (64 * math.pi)) / (2 * math.log(base))), 16
+    w = np.clip((np.arange(DIM // 2) - low) / (high - low), 0, 1)
+    np.testing.assert_allclose(r.yarn_inverse_frequencies(DIM, base, S, ORIG), theta / S * w + theta * (1 - w))
+
+
+def test_correction_range_clamps_to_zero_and_to_dim_minus_one() -> None:
+    # 1e5 turns in 4K: i = 64 ln(4096 / 2e5 pi) / 18.42 = -17.5 -> floor -18 -> clamped to 0
+    # 1e-6 turns: i = 64 ln(4096 / 2e-6 pi) / 18.42 = 70.5 -> ceil 71 -> clamped to dim - 1 = 63
+    assert pair_index_for(1e5) == pytest.approx(-17.5, abs=0.05) and pair_index_for(1e-6) == pytest.approx(
+        70.5, abs=0.05
+    )
+    assert r.correction_range(1e5, 1e-6, DIM, BASE, ORIG) == (0, 63)
+
+
+def test_deepseek_ramp_nudges_high_when_it_equals_low() -> None:
+    # beta_fast 1e5 clamps low to 0; beta_slow 700 turns: i = 64 ln(4096 / 1400 pi) / 18.42 = -0.25 -> ceil 0.
+    # low == high == 0, so the code divides by 0.001 instead: w = clamp(i / 0.001) = 0, 1, 1, ...
+    assert pair_index_for(700) == pytest.approx(-0.25, abs=0.01)
+    w = r.ramp_deepseek(DIM, BASE, ORIG, 1e5, 700)
+    np.testing.assert_array_equal(w, [0.0] + [1.0] * (DIM // 2 - 1))
+
+
+def test_mscale_applies_from_any_scale_above_one() -> None:
+    assert r.mscale(1.5) == pytest.approx(0.1 * math.log(1.5) + 1, rel=1e-15)  # 1.0405
+    assert r.mscale(1.0, 5.0) == 1.0
+
+
+def test_unseen_angle_pairs_counts_any_angle_beyond_the_seen_one() -> None:
+    # at 1.5 x the original context the 9 pairs that turn less than once (i >= 23) reach 1.5 x their 4K angle
+    assert r.unseen_angle_pairs(THETA, DIM, BASE, ORIG, ORIG * 3 // 2) == 9
+
+
+def test_share_of_intended_change_over_a_mask() -> None:
+    logits, base, intended = np.array([[1.0, 5.0]]), np.zeros((1, 2)), np.array([[2.0, 2.0]])
+    assert r.share_of_intended_change(logits, base, intended) == pytest.approx(math.sqrt(26) / math.sqrt(8))
+    assert r.share_of_intended_change(logits, base, intended, mask=np.array([True, False])) == pytest.approx(0.5)
+    assert r.share_of_intended_change(logits, base, intended, mask=np.array([0, 1])) == pytest.approx(2.5)
