@@ -85,3 +85,50 @@ def test_outlier_activations_allows_none_or_every_channel_and_no_more() -> None:
         fp8.outlier_activations(np.random.default_rng(0), 3, 4, outlier_channels=5)
     with pytest.raises(ValueError, match="outlier_channels"):
         fp8.outlier_activations(np.random.default_rng(0), 3, 4, outlier_channels=-1)
+
+
+def test_accumulation_errors_by_hand() -> None:
+    # a = I, so the exact product is b = C = [[4, 3], [0.01, 0]]; emulated differs by [[0, 1], [0.01, 0.5]].
+    c = np.array([[4.0, 3.0], [0.01, 0.0]])
+    emulated = np.array([[4.0, 2.0], [0.02, 0.5]])
+    got = fp8.accumulation_errors(np.eye(2), c, emulated)
+    assert got["normwise"] == pytest.approx(np.sqrt((1 + 1e-4 + 0.25) / (16 + 9 + 1e-4)), rel=1e-12)
+    assert got["max_over_max"] == pytest.approx(1 / 4)  # largest error 1 over largest |C| 4
+    # RMS of C = sqrt(25.0001 / 4) = 2.5; only |C| >= 0.025 counts (4 and 3): max(0/4, 1/3)
+    assert got["max_elementwise"] == pytest.approx(1 / 3)
+    assert fp8.relative_error(np.array([1.0, 2.0]), np.array([1.0, 1.0])) == pytest.approx(1 / np.sqrt(2))
+
+
+def test_register_alignment_and_promotion_by_hand() -> None:
+    # K = 4 in groups of 2, a 3-bit register. Group 1 (4 and 0) leaves the register at 4 = 100b.
+    # Products aligned among themselves: 0.75 + 0.75 = 1.5 exactly, then 4 + 1.5 = 101.1b -> 3 bits: 101b = 5.
+    # Aligned with the register (last kept bit 1): each 0.75 is cut to 0, so the register stays at 4.
+    # Promoted every group: the register restarts, 4 and 1.5 are added in FP32: 5.5.
+    a, b = np.array([[4.0, 0.0, 0.75, 0.75]]), np.ones((4, 1))
+    assert fp8.limited_matmul(a, b, bits=3, group=2, promote_every=None).tolist() == [[5.0]]
+    assert fp8.limited_matmul(a, b, bits=3, group=2, promote_every=None, align_accumulator=True).tolist() == [[4.0]]
+    assert fp8.limited_matmul(a, b, bits=3, group=2, promote_every=2).tolist() == [[5.5]]
+    sums = fp8.group_sums(a, b, bits=3, group=2)
+    assert sums.tolist() == [[[4.0]], [[1.5]]]
+    assert fp8.accumulate(sums, 2, None, bits=3).tolist() == [[5.0]]
+    assert fp8.accumulate(sums, 2, 2, bits=3).tolist() == [[5.5]]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "words"),
+    [
+        ({"bits": 0}, fp8.BitWidthError, "^bits must"),
+        ({"group": 0}, fp8.BitWidthError, "^group must"),
+        ({"mode": "up"}, ValueError, "^mode must"),
+        ({"b": np.ones((3, 1))}, ValueError, "a and b must"),
+        ({"a": np.array([[np.nan, 1.0, 1.0, 1.0]])}, fp8.NonFiniteInputError, "finite"),
+    ],
+)
+def test_emulated_gemm_refuses_bad_settings(kwargs: dict, error: type[ValueError], words: str) -> None:
+    args = {"a": np.ones((1, 4)), "b": np.ones((4, 1)), "bits": 3, "group": 2, "mode": "truncate"}
+    args |= kwargs
+    a, b = args.pop("a"), args.pop("b")
+    with pytest.raises(error, match=words):
+        fp8.limited_matmul(a, b, promote_every=None, **args)
+    with pytest.raises(error, match=words):
+        fp8.group_sums(a, b, **args)
