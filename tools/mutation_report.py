@@ -138,7 +138,10 @@ def _functions(name: str, path: str) -> tuple[str, str] | None:
 
 
 def _selected(module: str, prefixes: list[str]) -> bool:
-    return not prefixes or any(module == p or module.startswith(p.rstrip("*")) for p in prefixes)
+    """``dsv3.training.fp8`` selects that module and its submodules (not ``fp8_memory``); ``dsv3.training.fp8*`` both."""
+    return not prefixes or any(
+        module == p or module.startswith(p.rstrip("*") if p.endswith("*") else p + ".") for p in prefixes
+    )
 
 
 def _metas(prefixes: list[str]) -> list[tuple[str, Path, dict[str, int | None]]]:
@@ -358,7 +361,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.sample is not None:
         return run_sample(args)
     if not args.no_run:
-        globs = [f"{m.rstrip('*').rstrip('.')}.*" for m in args.modules]
+        globs = [m if m.endswith("*") else f"{m}.*" for m in args.modules]  # mutmut matches names with fnmatch
         cmd = [str(Path(sys.executable).with_name("mutmut")), "run", "--max-children", str(args.max_children), *globs]
         print("$", " ".join(cmd), flush=True)
         done = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL)
