@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from dsv3.claims.published_params import readable_published_params
-from dsv3.claims.reproduce import _short, _tolerance
-from dsv3.inputs.facts import Fact
+from dsv3.claims.reproduce import _printed, _short, _tolerance, check_row, check_table
+from dsv3.inputs.facts import Fact, fact
 
 
 def _checked(rows: list[tuple]) -> pd.DataFrame:
@@ -75,6 +75,10 @@ def test_readable_published_params_by_hand() -> None:
         (0.05, 6, "0.05"),
         (-2_500_000.0, 3, "-2.5M"),
         (1_234_567.0, 1, "1.2M"),
+        (1e13, 3, "10T"),  # ten units and more always take the unit
+        (1e10, 3, "10B"),
+        (20_000.0, 3, "20K"),  # 20.000 -> "20", never "20."
+        (1.23456, 3, "1.2346"),  # below a thousand: decimals + 1 = 4
     ],
 )
 def test_short_number_format_by_hand(x: float, decimals: int, text: str) -> None:
@@ -90,3 +94,32 @@ def test_tolerance_words() -> None:
     assert _tolerance(_fact(">", 0.5)) == "a bound"
     assert _tolerance(_fact("=", 0.0)) == "exact"
     assert _tolerance(_fact("=", 0.05)) == "± 0.05"
+
+
+def test_tolerance_keeps_six_decimals() -> None:
+    # below a thousand _short shows decimals + 1 = 7 places: 5e-7 -> "0.0000005"
+    assert _tolerance(_fact("=", 5e-7)) == "± 0.0000005"
+
+
+def test_printed_figure_with_its_relation() -> None:
+    assert _printed(Fact("x.y", 2.0, "months", 0.0, "<", "s", "q")) == "< 2"
+    assert _printed(Fact("x.y", 0.1234567, "x", 0.0, ">", "s", "q")) == "> 0.1234567"  # six decimals, plus one
+    assert _printed(Fact("x.y", 0.1234567, "x", 0.0, "=", "s", "q")) == "0.1234567"
+    assert _printed(Fact("x.y", 37e9, "parameters", 5e8, "=", "s", "q")) == "37B"
+
+
+def test_check_row_and_table_columns() -> None:
+    f = fact("v3.pretraining_days_bound")  # "less than two months": a bound of 60.875 days
+    row = check_row("v3.pretraining_days_bound", 56.0, note="pre-training only")
+    assert row == {
+        "the source says": f"“{f.quote}” ({f.source})",
+        "as printed": f"< 60.875 {f.unit}",
+        "as computed": "56",
+        "tolerance": "a bound",
+        "follows?": "✓",
+        "what the computation counts": "pre-training only",
+    }
+    assert "what the computation counts" not in check_row("v3.pretraining_days_bound", 61.0)
+    assert check_row("v3.pretraining_days_bound", 61.0)["follows?"] == "✗"
+    table = check_table([("v3.pretraining_days_bound", 56.0), ("v3.pretraining_days_bound", 61.0, "a note")])
+    assert table.index.name == "fact" and list(table.index) == ["v3.pretraining_days_bound"] * 2
