@@ -2,11 +2,37 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def _clear_library_caches() -> None:
+    for name, module in list(sys.modules.items()):
+        if name != "dsv3" and not name.startswith("dsv3."):
+            continue
+        for value in list(vars(module).values()):
+            if callable(getattr(value, "cache_clear", None)) and hasattr(value, "cache_info"):
+                value.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches_under_mutmut() -> None:
+    """Under mutmut, empty the library's function caches (``functools.cache``/``lru_cache``) before each test.
+
+    mutmut first runs the tests once recording which test reaches which function, then forks a child per
+    mutant that runs the tests reaching it. With the caches kept, a test that finds the inventory of an
+    architecture, a compiled pipeline schedule or the loaded facts already cached (by an earlier test, or
+    by mutmut's own clean run before the fork) reaches none of the functions that computed them: it is
+    not counted as reaching them, and in a child it reads the original code's result, so a mutant there
+    "survives". mutmut sets ``MUTANT_UNDER_TEST`` for all its runs; a plain ``pytest`` keeps its caches.
+    """
+    if "MUTANT_UNDER_TEST" in os.environ:
+        _clear_library_caches()
 
 
 @pytest.fixture

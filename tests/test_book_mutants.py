@@ -1,0 +1,63 @@
+"""dsv3.book: the benchmark tables' layout and the figure style, reached before only by the chapters
+(the mutation sample of issue 18 found them reached by no unit test).
+
+Scores as DeepSeek-V3's technical report prints them (arXiv 2412.19437, Table 3: base models; Table 6:
+chat models); the bold is the lower or higher score by the metric's direction (BPB: lower is better).
+"""
+
+from __future__ import annotations
+
+import matplotlib as mpl
+import pytest
+
+from dsv3.book import score_tables, style
+from dsv3.inputs.scores import load_scores
+
+
+@pytest.fixture(scope="module")
+def scores():
+    return load_scores()
+
+
+def test_table3_layout_against_the_report(scores) -> None:
+    text, bold = score_tables.display_table(scores, "Table 3")
+    assert list(text.columns) == ["shots", "V3 Base", "V2 Base", "Qwen2.5 72B", "Llama 3.1 405B"]
+    assert list(bold.columns) == list(text.columns)
+    assert text.index.names == ["category", "benchmark (metric)"]
+    # Table 3: BBH (EM), 3-shot: 78.8 / 79.8 / 82.9 / 87.5 for V2 Base, Qwen2.5 72B, LLaMA-3.1 405B, V3 Base
+    assert list(text.loc[("English", "BBH (EM)")]) == ["3-shot", "87.5", "78.8", "79.8", "82.9"]
+    assert list(bold.loc[("English", "BBH (EM)")]) == [False, True, False, False, False]
+    # MMLU (Acc.), 5-shot: 87.1 for V3 Base
+    assert text.loc[("English", "MMLU (Acc.)"), "shots"] == "5-shot"
+    assert text.loc[("English", "MMLU (Acc.)"), "V3 Base"] == "87.1"
+    # Pile-test (BPB): no shots, three decimals, and the lowest (LLaMA-3.1 405B's 0.542) is the best
+    assert list(text.loc[("English", "Pile-test (BPB)")]) == ["-", "0.548", "0.606", "0.638", "0.542"]
+    assert list(bold.loc[("English", "Pile-test (BPB)")]) == [False, False, False, False, True]
+
+
+def test_table6_puts_deepseek_v3_first(scores) -> None:
+    order = score_tables.column_order(scores, "Table 6")
+    assert order[0] == "DeepSeek-V3" and order.count("DeepSeek-V3") == 1 and len(order) == 7
+    text, _ = score_tables.display_table(scores, "Table 6")
+    assert "shots" not in text.columns  # only Table 3 prints shots
+    # Table 6, MMLU (EM): 88.5 for DeepSeek-V3, 88.6 for LLaMA-3.1 405B
+    assert text.loc[("English", "MMLU (EM)"), "V3"] == "88.5"
+    assert text.loc[("English", "MMLU (EM)"), "Llama 3.1 405B"] == "88.6"
+
+
+def test_header_legend_names_every_shortened_header(scores) -> None:
+    assert score_tables.header_legend(scores, "Table 3") == (
+        "V3 Base = DeepSeek-V3 Base; V2 Base = DeepSeek-V2 Base; Qwen2.5 72B = Qwen2.5 72B Base; "
+        "Llama 3.1 405B = LLaMA-3.1 405B Base"
+    )
+
+
+def test_style_sets_the_books_figure_rules() -> None:
+    with mpl.rc_context():
+        style.use()
+        rc = mpl.rcParams
+        assert rc["figure.constrained_layout.use"] is True
+        assert (rc["axes.spines.top"], rc["axes.spines.right"], rc["axes.grid"]) == (False, False, True)
+        assert rc["grid.alpha"] == 0.3 and rc["savefig.dpi"] == 200 and rc["figure.dpi"] == 100
+        assert rc["legend.frameon"] is False
+        assert rc["svg.hashsalt"] == "dsv3"  # reproducible SVG ids
