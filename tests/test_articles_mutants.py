@@ -49,3 +49,13 @@ def test_a_call_without_arguments_is_a_registry_call_not_a_fact_id(sources) -> N
     # "tokens()" names the registry function and gives it no arguments: its error says what is missing
     with pytest.raises(UnknownCheck, match="missing"):
         computed_value("tokens()", sources)
+
+
+def test_a_rank_or_lead_for_a_model_without_a_score_is_named(sources) -> None:
+    """DeepSeek-V2 Base has an MMLU score in Table 3 (78.4) and ranks below DeepSeek-V3 Base (87.1); a model
+    the row does not have is named, not a bare KeyError."""
+    assert computed_value("rank(Table 3|MMLU|DeepSeek-V3 Base)", sources) == 1.0
+    assert computed_value("rank(Table 3|MMLU|DeepSeek-V2 Base)", sources) >= 2.0
+    for call in ("rank(Table 3|MMLU|No Such Model)", "lead_over_best(Table 3|MMLU|No Such Model)"):
+        with pytest.raises(UnknownCheck, match="No Such Model"):
+            computed_value(call, sources)

@@ -426,18 +426,25 @@ def _row(src: Sources, table: str, benchmark: str) -> pd.Series:
     return rows.iloc[0].dropna()
 
 
+def _score_of(row: pd.Series, model: str) -> float:
+    """``model``'s score in one benchmark row, or :class:`UnknownCheck` naming the model and those the row has."""
+    if model not in row.index:
+        raise UnknownCheck(f"no score of {model!r} in this row (have {list(row.index)})")
+    return float(row[model])
+
+
 @check
 def lead_over_best(src: Sources, table: str, benchmark: str, model: str) -> float:
     """Score of ``model`` minus the best score of every other model on one benchmark."""
     row = _row(src, table, benchmark)
-    return float(row[model] - row.drop(model).max())
+    return _score_of(row, model) - float(row.drop(model).max())
 
 
 @check
 def rank(src: Sources, table: str, benchmark: str, model: str) -> float:
     """1 + the number of models scoring strictly higher than ``model`` on one benchmark."""
     row = _row(src, table, benchmark)
-    return float((row > row[model]).sum() + 1)
+    return float((row > _score_of(row, model)).sum() + 1)
 
 
 @check
