@@ -2,7 +2,7 @@
 
 Figures worked by hand from DeepSeek-V3's config (MLA caches 61 x (512 + 64) = 35,136 elements per token,
 70,272 bytes in BF16) and from the FP8 weights' 671,026,419,200 bytes (one byte per parameter, the MLA
-chapter's plan, tests/test_plan.py); an H800 holds 80 GiB.
+chapter's plan, tests/serving/test_plan.py); an H800 holds 80 GiB.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pytest
 
 from dsv3.cli import main
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 V3 = ROOT / "data" / "models" / "deepseek-v3.json"
 HBM = 8 * 80 * 2**30  # eight H800s
 FP8_WEIGHTS = 671_026_419_200

@@ -11,7 +11,7 @@ import pytest
 
 from dsv3.cli import main
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 V3 = ROOT / "data" / "models" / "deepseek-v3.json"
 
 
@@ -94,7 +94,7 @@ KIMI = FIXTURES / "kimi-k2-instruct.config.json"
 def test_kimi_k2_is_inspected_as_deepseek_v3(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["inspect", str(KIMI)]) == 0
     out = capsys.readouterr().out
-    # The count derived layer by layer in tests/test_families.py; (512 + 64) x 61 elements of MLA cache.
+    # The count derived layer by layer in tests/inputs/test_families.py; (512 + 64) x 61 elements of MLA cache.
     assert "1,026,408,232,448" in out and "35,136" in out and "kimi_k2" in out
 
 
@@ -155,7 +155,7 @@ def test_plan_reproduces_the_mla_chapter_with_fp8_weights(
     context: str, sequences: int, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # MLA chapter, "Sequences beside the weights on eight H800s": 7 at 32K and 1 at 128K
-    # (worked in tests/test_plan.py from 671,026,419,200 bytes of FP8 weights and 70,272 bytes per token).
+    # (worked in tests/serving/test_plan.py from 671,026,419,200 bytes of FP8 weights and 70,272 bytes per token).
     assert (
         main(["plan", str(V3), "--gpu", "H800", "--gpus", "8", "--context", context, "--weights", "fp8", "--json"]) == 0
     )

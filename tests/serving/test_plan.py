@@ -17,7 +17,7 @@ from dsv3.arch.storage import UnknownQuantization, weight_bytes_as_stored
 from dsv3.inputs.hf_config import load_config
 from dsv3.serving.memory import ContextTooLong, check_context, node_fit, plan
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "hf-configs"
 V3 = load_config(ROOT / "data" / "models" / "deepseek-v3.json")
 H800 = 80 * 2**30

@@ -10,7 +10,7 @@ import pytest
 from dsv3.inputs.environment import locked_versions
 from dsv3.inputs.schema import DataError
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_every_direct_requirement_is_pinned_with_hashes() -> None:

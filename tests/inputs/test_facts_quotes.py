@@ -25,7 +25,7 @@ from dsv3.inputs.schema import DataError
 from dsv3.training import fp8
 from dsv3.units import bytes_per_element
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 SUPERSCRIPT = str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")
 SCALE = {"K": 1e3, "k": 1e3, "M": 1e6, "B": 1e9, "T": 1e12, "%": 1e-2, "GFLOPS": 1e9, "TFLOPS": 1e12}
@@ -210,7 +210,7 @@ UNREAD = {
 
 
 def _code_texts() -> dict[str, str]:
-    paths = [*(ROOT / "src").rglob("*.py"), *(ROOT / "chapters").glob("*.md"), *(ROOT / "tests").glob("*.py")]
+    paths = [*(ROOT / "src").rglob("*.py"), *(ROOT / "chapters").glob("*.md"), *(ROOT / "tests").rglob("*.py")]
     return {str(p.relative_to(ROOT)): p.read_text(encoding="utf-8") for p in paths if p.name != Path(__file__).name}
 
 

@@ -70,7 +70,7 @@ def test_dispatch_bytes_of_v3_by_hand() -> None:
 
 
 def test_plan_passes_the_weights_mode_on(v3) -> None:
-    # FP8 weights: one byte per parameter, 671,026,419,200 bytes (tests/test_plan.py); BF16: two per parameter
+    # FP8 weights: one byte per parameter, 671,026,419,200 bytes (tests/serving/test_plan.py); BF16: two per parameter
     fp8 = memory.plan(v3, n_gpus=8, gpu_memory_bytes=80 * 2**30, context_len=4096, weights="fp8")
     bf16 = memory.plan(v3, n_gpus=8, gpu_memory_bytes=80 * 2**30, context_len=4096, weights="bf16")
     assert fp8.weight_bytes == 671_026_419_200

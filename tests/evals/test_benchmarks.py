@@ -19,7 +19,7 @@ from dsv3.evals import scores as bm
 from dsv3.inputs import scores as scores_data
 from dsv3.inputs.schema import DataError, read_table
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = ROOT / "tests" / "fixtures" / "v3_tables.md"
 PARAM_ROWS = ("Architecture", "# Activated Params", "# Total Params")
 

@@ -17,7 +17,7 @@ from dsv3.inputs.facts import fact
 from dsv3.inputs.hf_config import parse_config, text_model
 from dsv3.inputs.models import load_model, read_published
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "hf-configs"
 ALL_CONFIGS = sorted((ROOT / "data" / "models").glob("*.json")) + sorted(FIXTURES.glob("*.json"))
 

@@ -12,7 +12,7 @@ from dsv3.arch.spec import GQA, MLA, DenseMLP, MoE
 from dsv3.checks import ConfigError
 from dsv3.inputs.hf_config import load_config, parse_config
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CONFIGS = sorted((ROOT / "data" / "models").glob("*.json")) + sorted(
     (ROOT / "tests" / "fixtures" / "hf-configs").glob("*.json")
 )

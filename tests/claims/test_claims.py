@@ -18,7 +18,7 @@ from dsv3.claims.articles import REGISTRY, UnknownCheck, audit, by_article, comp
 from dsv3.inputs.claims import HAND_VERDICTS, MalformedClaim, load_claims, load_sources, read_claims
 from dsv3.inputs.facts import read_facts
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 # Table 6 of the DeepSeek-V3 report (chat models), the cells the claims use.
 V3, CLAUDE, GPT4O, QWEN = 59.1, 65.0, 49.9, 49.0  # GPQA-Diamond

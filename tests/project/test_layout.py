@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-SRC = Path(__file__).resolve().parents[1] / "src" / "dsv3"
+SRC = Path(__file__).resolve().parents[2] / "src" / "dsv3"
 
 #: Calls that open or list files.
 FILE_ACCESS = re.compile(r"\b(open\(|read_text\(|read_bytes\(|write_text\(|read_csv\(|json\.load\(|glob\(|is_file\(\))")

@@ -17,7 +17,7 @@ from dsv3.arch.tensors import stored_elements
 from dsv3.checks import ConfigError
 from dsv3.inputs.hf_config import load_config, parse_config
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "hf-configs"
 
 
