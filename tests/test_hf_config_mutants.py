@@ -232,3 +232,41 @@ def test_deepseek_v32_indexer_needs_query_compression_of_any_rank() -> None:
         parse_config(cfg)
     arch = parse_config(cfg | {"q_lora_rank": 1})
     assert arch.attention.q_lora_rank == 1 and (arch.indexer.n_heads, arch.indexer.head_dim) == (2, 8)
+
+
+# --- Phi-3, and reading the text model of a wrapper -----------------------------------------------------------
+# Phi3Config: attention_bias=False, sliding_window=None (no window); modeling_phi3.py stores q, k, v as one qkv_proj
+# and gate, up as one gate_up_proj, and applies sliding_window, when set, to every layer.
+
+PHI3 = {"model_type": "phi3", **BASE, "num_key_value_heads": 4, "num_hidden_layers": 3, "intermediate_size": 64}
+
+
+def test_phi3_fused_projections_bias_and_window() -> None:
+    arch = parse_config(PHI3)
+    assert arch.attention.fused_qkv is True and all(f.fused_gate_up is True for f in arch.ffn)
+    assert _flags(PHI3) == (False, False, False) and arch.kv_windows == ()
+    assert _flags(PHI3 | {"attention_bias": True}) == (True, True, False)
+    assert parse_config(PHI3 | {"sliding_window": 64}).kv_windows == (64, 64, 64)
+
+
+def test_a_supported_config_is_read_as_itself_even_with_a_text_config() -> None:
+    """A config whose model_type (or, without one, architectures[0]) is supported is the model: a ``text_config``
+    beside it is not read."""
+    other = {"model_type": "mistral", **BASE, "num_hidden_layers": 2, "intermediate_size": 64}
+    assert parse_config(PHI3 | {"text_config": other}).family == "phi3"
+    no_type = {k: v for k, v in PHI3.items() if k != "model_type"} | {"architectures": ["Phi3ForCausalLM"]}
+    assert parse_config(no_type | {"text_config": other}).family == "phi3"
+
+
+def test_a_wrapper_lends_its_dtype_and_tying_to_the_text_model_only_when_missing() -> None:
+    inner = {k: v for k, v in LLAMA4.items()}
+    wrapper = {
+        "architectures": ["Llama4ForConditionalGeneration"],
+        "torch_dtype": "float16",
+        "tie_word_embeddings": True,
+        "text_config": inner,
+    }
+    arch = parse_config(wrapper)
+    assert arch.family == "llama4_text" and arch.torch_dtype == "float16" and arch.tie_word_embeddings is True
+    kept = parse_config(wrapper | {"text_config": inner | {"torch_dtype": "float32"}})
+    assert kept.torch_dtype == "float32"
