@@ -270,3 +270,12 @@ def test_a_wrapper_lends_its_dtype_and_tying_to_the_text_model_only_when_missing
     assert arch.family == "llama4_text" and arch.torch_dtype == "float16" and arch.tie_word_embeddings is True
     kept = parse_config(wrapper | {"text_config": inner | {"torch_dtype": "float32"}})
     assert kept.torch_dtype == "float32"
+
+
+def test_dtype_under_either_key_the_older_first() -> None:
+    """Configs written by older ``transformers`` name the weights' type ``torch_dtype``, newer ones ``dtype``;
+    neither given means bfloat16 (the parser's stated default)."""
+    assert parse_config(PHI3).torch_dtype == "bfloat16"
+    assert parse_config(PHI3 | {"torch_dtype": "float32"}).torch_dtype == "float32"
+    assert parse_config(PHI3 | {"dtype": "float16"}).torch_dtype == "float16"
+    assert parse_config(PHI3 | {"torch_dtype": "float32", "dtype": "float16"}).torch_dtype == "float32"
