@@ -25,7 +25,7 @@ import pytest
 from dsv3.arch.params import count_params
 from dsv3.arch.spec import MoE
 from dsv3.checks import ConfigError
-from dsv3.inputs.hf_config import parse_config, supported_families
+from dsv3.inputs.hf_config import parse_config, shipped_configs, supported_families
 
 BASE = {"vocab_size": 1000, "hidden_size": 128, "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 32}
 
@@ -279,3 +279,23 @@ def test_dtype_under_either_key_the_older_first() -> None:
     assert parse_config(PHI3 | {"torch_dtype": "float32"}).torch_dtype == "float32"
     assert parse_config(PHI3 | {"dtype": "float16"}).torch_dtype == "float16"
     assert parse_config(PHI3 | {"torch_dtype": "float32", "dtype": "float16"}).torch_dtype == "float32"
+
+
+def test_shipped_configs_are_the_books_models_then_the_fixtures_each_sorted() -> None:
+    """The book's seven models (data/models/*.json, models.csv), then the 19 fixtures of tests/fixtures/hf-configs,
+    each list in name order; the CSV files beside them are not configs."""
+    paths = shipped_configs()
+    models = [p.name for p in paths if p.parent.name == "models"]
+    fixtures = [p.name for p in paths if p.parent.name == "hf-configs"]
+    assert models == [
+        "deepseek-llm-67b-chat.json",
+        "deepseek-v2-lite.json",
+        "deepseek-v2.json",
+        "deepseek-v3.json",
+        "llama-3.1-405b.json",
+        "mixtral-8x7b.json",
+        "qwen2.5-72b-instruct.json",
+    ]
+    assert len(fixtures) == 19 and fixtures[0] == "deepseek-r1.config.json" and fixtures[-1] == "qwen3-8b.config.json"
+    assert fixtures == sorted(fixtures) and [p.parent.name for p in paths] == ["models"] * 7 + ["hf-configs"] * 19
+    assert all(p.is_file() and p.parent.parent.name in ("data", "fixtures") for p in paths)
