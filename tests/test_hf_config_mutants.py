@@ -27,6 +27,7 @@ from dsv3.arch.spec import MoE
 from dsv3.checks import ConfigError
 from dsv3.inputs.hf_config import parse_config, shipped_configs, supported_families
 
+_MLA = {"kv_lora_rank": 16, "qk_nope_head_dim": 8, "qk_rope_head_dim": 4, "v_head_dim": 8}
 BASE = {"vocab_size": 1000, "hidden_size": 128, "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 32}
 
 GPT_OSS = {
@@ -232,6 +233,8 @@ def test_deepseek_v32_indexer_needs_query_compression_of_any_rank() -> None:
         parse_config(cfg)
     arch = parse_config(cfg | {"q_lora_rank": 1})
     assert arch.attention.q_lora_rank == 1 and (arch.indexer.n_heads, arch.indexer.head_dim) == (2, 8)
+    # V3.2 keeps V3's MTP module (its config.json: num_nextn_predict_layers 1).
+    assert parse_config(cfg | {"q_lora_rank": 1, "num_nextn_predict_layers": 1}).n_mtp_layers == 1
 
 
 # --- Phi-3, and reading the text model of a wrapper -----------------------------------------------------------
@@ -299,3 +302,13 @@ def test_shipped_configs_are_the_books_models_then_the_fixtures_each_sorted() ->
     assert len(fixtures) == 19 and fixtures[0] == "deepseek-r1.config.json" and fixtures[-1] == "qwen3-8b.config.json"
     assert fixtures == sorted(fixtures) and [p.parent.name for p in paths] == ["models"] * 7 + ["hf-configs"] * 19
     assert all(p.is_file() and p.parent.parent.name in ("data", "fixtures") for p in paths)
+
+
+def test_model_type_is_the_wrappers_then_the_text_models_then_the_family() -> None:
+    wrapper = {"architectures": ["Llama4ForConditionalGeneration"], "text_config": LLAMA4}
+    assert parse_config(wrapper | {"model_type": "llama4"}).model_type == "llama4"
+    assert parse_config(wrapper).model_type == "llama4_text"
+    no_type = {k: v for k, v in PHI3.items() if k != "model_type"} | {"architectures": ["Phi3ForCausalLM"]}
+    assert parse_config(no_type).model_type == "phi3"
+    kimi = parse_config(no_type | {"architectures": ["DeepseekV3ForCausalLM"], "model_type": "kimi_k2", **_MLA})
+    assert (kimi.model_type, kimi.family) == ("kimi_k2", "deepseek_v3")
