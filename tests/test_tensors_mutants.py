@@ -21,3 +21,21 @@ def test_phi3_stores_gate_and_up_as_one_gate_up_proj() -> None:
     assert sorted((t.part, t.shape) for t in mlp) == sorted(
         [("gate_up_proj", (2 * i, d))] * layers + [("down_proj", (d, i))] * layers
     )
+
+
+def test_a_float32_checkpoint_stores_every_tensor_and_bias_in_f32() -> None:
+    """A config whose ``torch_dtype`` is float32 (not quantized) stores weights, biases and norms as F32."""
+    cfg = {
+        "model_type": "phi3",
+        "vocab_size": 100,
+        "hidden_size": 64,
+        "num_hidden_layers": 2,
+        "num_attention_heads": 4,
+        "intermediate_size": 96,
+        "attention_bias": True,
+        "torch_dtype": "float32",
+    }
+    tensors = inventory(parse_config(cfg))
+    assert any(t.name.endswith(".bias") for t in tensors)
+    assert {t.dtype for t in tensors} == {"F32"}
+    assert {t.dtype for t in inventory(parse_config(cfg | {"torch_dtype": "float16"}))} == {"F16"}
