@@ -1,5 +1,6 @@
 """Survivors of ``make mutate`` in ``dsv3.arch.tensors`` that were real gaps: Phi-3 stores gate and up as one
-``gate_up_proj`` of 2 x intermediate rows (``modeling_phi3.py``, ``Phi3MLP``)."""
+``gate_up_proj`` of 2 x intermediate rows (``modeling_phi3.py``, ``Phi3MLP``); an unquantized checkpoint stores
+every tensor in its ``torch_dtype`` (float32 -> F32, float16 -> F16, safetensors' names)."""
 
 from __future__ import annotations
 
