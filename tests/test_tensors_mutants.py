@@ -40,3 +40,66 @@ def test_a_float32_checkpoint_stores_every_tensor_and_bias_in_f32() -> None:
     assert any(t.name.endswith(".bias") for t in tensors)
     assert {t.dtype for t in tensors} == {"F32"}
     assert {t.dtype for t in inventory(parse_config(cfg | {"torch_dtype": "float16"}))} == {"F16"}
+
+
+def test_checkpoint_names_of_sinks_qk_norms_and_the_indexer() -> None:
+    """Names as the checkpoints store them: gpt-oss's ``self_attn.sinks`` (one per head, ``modeling_gpt_oss.py``);
+    GLM-4.5's ``self_attn.q_norm``/``k_norm`` of head_dim, also in its MTP layer stored after the last layer
+    (``modeling_glm4_moe.py``); DeepSeek-V3.2's indexer ``wq_b`` and ``wk`` (``inference/model.py``, ``Indexer``)."""
+    gpt = {
+        "model_type": "gpt_oss",
+        "vocab_size": 100,
+        "hidden_size": 64,
+        "num_hidden_layers": 2,
+        "num_attention_heads": 4,
+        "num_key_value_heads": 2,
+        "head_dim": 16,
+        "intermediate_size": 32,
+        "num_local_experts": 4,
+        "num_experts_per_tok": 2,
+        "sliding_window": 8,
+    }
+    sinks = [(t.name, t.part, t.shape, t.mtp) for t in inventory(parse_config(gpt)) if t.name.endswith("sinks")]
+    assert sinks == [(f"model.layers.{i}.self_attn.sinks", "sinks", (4,), False) for i in (0, 1)]
+    glm = {
+        "model_type": "glm4_moe",
+        "vocab_size": 100,
+        "hidden_size": 64,
+        "num_hidden_layers": 2,
+        "num_attention_heads": 4,
+        "num_key_value_heads": 2,
+        "head_dim": 16,
+        "intermediate_size": 32,
+        "n_routed_experts": 4,
+        "num_experts_per_tok": 2,
+        "moe_intermediate_size": 8,
+        "use_qk_norm": True,
+        "num_nextn_predict_layers": 1,
+    }
+    norms = [
+        (t.name, t.part, t.shape, t.mtp)
+        for t in inventory(parse_config(glm), include_mtp=True)
+        if t.name.endswith(("q_norm.weight", "k_norm.weight"))
+    ]
+    assert norms == [
+        (f"model.layers.{i}.self_attn.{p}_norm.weight", f"{p}_norm", (16,), i == 2) for i in (0, 1, 2) for p in "qk"
+    ]
+    assert all(type(t[3]) is bool for t in norms)
+    v32 = {
+        "model_type": "deepseek_v32",
+        "vocab_size": 100,
+        "hidden_size": 64,
+        "num_hidden_layers": 1,
+        "num_attention_heads": 4,
+        "intermediate_size": 32,
+        "q_lora_rank": 24,
+        "kv_lora_rank": 16,
+        "qk_nope_head_dim": 8,
+        "qk_rope_head_dim": 4,
+        "v_head_dim": 8,
+        "index_n_heads": 2,
+        "index_head_dim": 8,
+        "index_topk": 16,
+    }
+    parts = {t.part: (t.shape, t.mtp) for t in inventory(parse_config(v32)) if ".indexer." in t.name}
+    assert parts["wq_b"] == ((2 * 8, 24), False) and parts["wk"] == ((8, 64), False)
