@@ -101,5 +101,22 @@ def test_checkpoint_names_of_sinks_qk_norms_and_the_indexer() -> None:
         "index_head_dim": 8,
         "index_topk": 16,
     }
-    parts = {t.part: (t.shape, t.mtp) for t in inventory(parse_config(v32)) if ".indexer." in t.name}
-    assert parts["wq_b"] == ((2 * 8, 24), False) and parts["wk"] == ((8, 64), False)
+    # Indexer: wq_b (q_lora_rank -> heads x head_dim), wk (d -> head_dim), k_norm a LayerNorm of head_dim whose
+    # weight and bias are float32 (model.py's LayerNorm), weights_proj (d -> heads); the MTP layer (index 1) has one.
+    indexer = [
+        (t.name, t.part, t.shape, t.dtype, t.mtp)
+        for t in inventory(parse_config(v32 | {"num_nextn_predict_layers": 1}), include_mtp=True)
+        if ".indexer." in t.name
+    ]
+    assert indexer == [
+        (f"model.layers.{i}.self_attn.indexer.{name}", part, shape, dtype, i == 1)
+        for i in (0, 1)
+        for name, part, shape, dtype in [
+            ("wq_b.weight", "wq_b", (2 * 8, 24), "BF16"),
+            ("wk.weight", "wk", (8, 64), "BF16"),
+            ("k_norm.weight", "k_norm", (8,), "F32"),
+            ("k_norm.bias", "k_norm", (8,), "F32"),
+            ("weights_proj.weight", "weights_proj", (2, 64), "BF16"),
+        ]
+    ]
+    assert all(type(t[4]) is bool for t in indexer)
