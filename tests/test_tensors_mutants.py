@@ -120,3 +120,28 @@ def test_checkpoint_names_of_sinks_qk_norms_and_the_indexer() -> None:
         ]
     ]
     assert all(type(t[4]) is bool for t in indexer)
+
+
+def test_fused_experts_and_llama4s_feed_forward_by_name() -> None:
+    """gpt-oss and Llama 4 store each expert's gate and up as one ``gate_up_proj`` (``modeling_gpt_oss.py``
+    ``GptOssExperts``, ``modeling_llama4.py`` ``Llama4TextExperts``); Llama 4's MLP is ``feed_forward``."""
+    base = {
+        "vocab_size": 100,
+        "hidden_size": 64,
+        "num_hidden_layers": 2,
+        "num_attention_heads": 4,
+        "num_key_value_heads": 2,
+        "head_dim": 16,
+        "intermediate_size": 32,
+        "num_local_experts": 4,
+    }
+    gpt = base | {"model_type": "gpt_oss", "num_experts_per_tok": 2, "sliding_window": 8}
+    experts = {(t.part, t.shape, t.copies) for t in inventory(parse_config(gpt)) if ".mlp.experts." in t.name}
+    assert experts == {("gate_up_proj", (64,), 4), ("gate_up_proj", (64, 64), 4), ("down_proj", (64,), 4)} | {
+        ("down_proj", (64, 32), 4)
+    }
+    llama4 = base | {"model_type": "llama4_text", "num_experts_per_tok": 1, "interleave_moe_layer_step": 2}
+    names = [t.name for t in inventory(parse_config(llama4)) if ".feed_forward." in t.name or ".mlp." in t.name]
+    assert names and all(".feed_forward." in n for n in names)
+    assert "model.layers.1.feed_forward.experts.*.gate_up_proj.weight" in names
+    assert "model.layers.0.feed_forward.gate_proj.weight" in names  # the dense layer keeps gate and up apart
