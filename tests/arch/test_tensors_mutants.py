@@ -4,8 +4,11 @@ every tensor in its ``torch_dtype`` (float32 -> F32, float16 -> F16, safetensors
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from dsv3.arch.tensors import inventory
-from dsv3.inputs.hf_config import parse_config
+from dsv3.inputs.hf_config import load_config, parse_config
 
 
 def test_phi3_stores_gate_and_up_as_one_gate_up_proj() -> None:
@@ -145,3 +148,78 @@ def test_fused_experts_and_llama4s_feed_forward_by_name() -> None:
     assert names and all(".feed_forward." in n for n in names)
     assert "model.layers.1.feed_forward.experts.*.gate_up_proj.weight" in names
     assert "model.layers.0.feed_forward.gate_proj.weight" in names  # the dense layer keeps gate and up apart
+
+
+# --- names the modeling files store, from the shipped configs ---------------------------------------------
+
+FIX = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "hf-configs"
+V3 = Path(__file__).resolve().parents[2] / "data" / "models" / "deepseek-v3.json"
+
+
+def _by_name(arch, **kw) -> dict:
+    return {t.name: t for t in inventory(arch, **kw)}
+
+
+def test_gpt_oss_experts_in_mxfp4_with_bf16_biases_and_a_biased_router() -> None:
+    """gpt-oss-20b: 32 experts of 2,880 on d = 2,880; MXFP4 expert weights with one E8M0 scale per 32 inputs
+    (2,880 / 32 = 90), BF16 expert biases, and a router named ``router`` with a bias (modeling_gpt_oss.py)."""
+    t = _by_name(load_config(FIX / "gpt-oss-20b.config.json"), include_scales=True)
+    p = "model.layers.0.mlp"
+    assert (t[f"{p}.experts.*.gate_up_proj.weight"].shape, t[f"{p}.experts.*.gate_up_proj.weight"].dtype) == (
+        (5760, 2880),
+        "MXFP4",
+    )
+    assert (t[f"{p}.experts.*.gate_up_proj.bias"].shape, t[f"{p}.experts.*.gate_up_proj.bias"].dtype) == (
+        (5760,),
+        "BF16",
+    )
+    assert (t[f"{p}.experts.*.down_proj_scales"].shape, t[f"{p}.experts.*.down_proj_scales"].dtype) == (
+        (2880, 90),
+        "E8M0",
+    )
+    assert t[f"{p}.router.weight"].shape == (32, 2880) and t[f"{p}.router.bias"].shape == (32,)
+    assert f"{p}.gate.weight" not in t
+
+
+def test_qwen2_moe_shared_expert_and_its_gate_by_name() -> None:
+    """Qwen1.5-MoE-A2.7B: 60 experts on d = 2,048, a router named ``gate``, one ``shared_expert`` (singular) of
+    5,632 and its ``shared_expert_gate`` of 1 x d (modeling_qwen2_moe.py)."""
+    t = _by_name(load_config(FIX / "qwen1.5-moe-a2.7b.config.json"))
+    p = "model.layers.0.mlp"
+    assert t[f"{p}.gate.weight"].shape == (60, 2048)
+    assert t[f"{p}.shared_expert.gate_proj.weight"].shape == (5632, 2048)
+    assert t[f"{p}.shared_expert.down_proj.weight"].shape == (2048, 5632)
+    assert t[f"{p}.shared_expert_gate.weight"].shape == (1, 2048)
+    assert f"{p}.shared_experts.gate_proj.weight" not in t
+
+
+def test_phi3_stores_q_k_and_v_as_one_qkv_proj() -> None:
+    """Phi-3-mini: 32 heads of 96 and 32 KV heads on d = 3,072: one qkv_proj of 3 x 3,072 rows."""
+    t = _by_name(load_config(FIX / "phi-3-mini-4k-instruct.config.json"))
+    assert t["model.layers.0.self_attn.qkv_proj.weight"].shape == (3 * 3072, 3072)
+    assert "model.layers.0.self_attn.q_proj.weight" not in t
+
+
+def test_v3_mtp_router_bias_is_the_mtp_modules_and_fp8_scales_follow_the_block() -> None:
+    """DeepSeek-V3: the MTP layer (index 61) keeps its own F32 routing bias; an FP8 block of 64 x 128 (instead of
+    128 x 128) gives q_a_proj (1,536 x 7,168) a 24 x 56 grid of scales; the indexer-free V3 quantizes q_a_proj."""
+    arch = load_config(V3)
+    t = _by_name(arch, include_mtp=True, include_scales=True)
+    bias = t["model.layers.61.mlp.gate.e_score_correction_bias"]
+    assert (bias.mtp, bias.dtype, bias.shape) == (True, "F32", (256,))
+    assert t["model.layers.3.mlp.gate.e_score_correction_bias"].mtp is False
+    cfg = json.loads(V3.read_text())
+    cfg["quantization_config"] = {**cfg["quantization_config"], "weight_block_size": [64, 128]}
+    t64 = _by_name(parse_config(cfg), include_scales=True)
+    assert t64["model.layers.0.self_attn.q_a_proj.weight_scale_inv"].shape == (1536 // 64, 7168 // 128)
+    assert t["model.layers.0.self_attn.q_a_proj.weight_scale_inv"].shape == (1536 // 128, 7168 // 128)
+
+
+def test_v32_indexer_weights_proj_is_not_quantized() -> None:
+    """DeepSeek-V3.2's indexer: wq_b and wk in FP8 with scales, weights_proj (64 heads x d) left in BF16, no scale."""
+    t = _by_name(load_config(FIX / "deepseek-v3.2.config.json"), include_scales=True)
+    q = "model.layers.0.self_attn.indexer"
+    assert t[f"{q}.wq_b.weight"].dtype == "F8_E4M3" and f"{q}.wq_b.weight_scale_inv" in t
+    assert t[f"{q}.weights_proj.weight"].dtype == "BF16"
+    assert t[f"{q}.weights_proj.weight"].shape == (64, 7168)
+    assert f"{q}.weights_proj.weight_scale_inv" not in t
