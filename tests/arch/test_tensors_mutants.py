@@ -10,6 +10,18 @@ from pathlib import Path
 from dsv3.arch.tensors import inventory
 from dsv3.inputs.hf_config import load_config, parse_config
 
+#: A tiny model with experts, shared by the gpt-oss and Llama 4 cases: d = 64, 4 heads (2 KV) of 16, 4 experts of 32.
+TINY_EXPERTS = {
+    "vocab_size": 100,
+    "hidden_size": 64,
+    "num_hidden_layers": 2,
+    "num_attention_heads": 4,
+    "num_key_value_heads": 2,
+    "head_dim": 16,
+    "intermediate_size": 32,
+    "num_local_experts": 4,
+}
+
 
 def test_phi3_stores_gate_and_up_as_one_gate_up_proj() -> None:
     d, i, layers = 64, 96, 2
@@ -49,19 +61,7 @@ def test_checkpoint_names_of_sinks_qk_norms_and_the_indexer() -> None:
     """Names as the checkpoints store them: gpt-oss's ``self_attn.sinks`` (one per head, ``modeling_gpt_oss.py``);
     GLM-4.5's ``self_attn.q_norm``/``k_norm`` of head_dim, also in its MTP layer stored after the last layer
     (``modeling_glm4_moe.py``); DeepSeek-V3.2's indexer ``wq_b`` and ``wk`` (``inference/model.py``, ``Indexer``)."""
-    gpt = {
-        "model_type": "gpt_oss",
-        "vocab_size": 100,
-        "hidden_size": 64,
-        "num_hidden_layers": 2,
-        "num_attention_heads": 4,
-        "num_key_value_heads": 2,
-        "head_dim": 16,
-        "intermediate_size": 32,
-        "num_local_experts": 4,
-        "num_experts_per_tok": 2,
-        "sliding_window": 8,
-    }
+    gpt = TINY_EXPERTS | {"model_type": "gpt_oss", "num_experts_per_tok": 2, "sliding_window": 8}
     sinks = [(t.name, t.part, t.shape, t.mtp) for t in inventory(parse_config(gpt)) if t.name.endswith("sinks")]
     assert sinks == [(f"model.layers.{i}.self_attn.sinks", "sinks", (4,), False) for i in (0, 1)]
     glm = {
@@ -128,16 +128,7 @@ def test_checkpoint_names_of_sinks_qk_norms_and_the_indexer() -> None:
 def test_fused_experts_and_llama4s_feed_forward_by_name() -> None:
     """gpt-oss and Llama 4 store each expert's gate and up as one ``gate_up_proj`` (``modeling_gpt_oss.py``
     ``GptOssExperts``, ``modeling_llama4.py`` ``Llama4TextExperts``); Llama 4's MLP is ``feed_forward``."""
-    base = {
-        "vocab_size": 100,
-        "hidden_size": 64,
-        "num_hidden_layers": 2,
-        "num_attention_heads": 4,
-        "num_key_value_heads": 2,
-        "head_dim": 16,
-        "intermediate_size": 32,
-        "num_local_experts": 4,
-    }
+    base = TINY_EXPERTS
     gpt = base | {"model_type": "gpt_oss", "num_experts_per_tok": 2, "sliding_window": 8}
     experts = {(t.part, t.shape, t.copies) for t in inventory(parse_config(gpt)) if ".mlp.experts." in t.name}
     assert experts == {("gate_up_proj", (64,), 4), ("gate_up_proj", (64, 64), 4), ("down_proj", (64,), 4)} | {
