@@ -54,6 +54,14 @@ LABELS = {
 }
 
 
+#: What ``dsv3 --help`` says the program does (the README shows the help as printed).
+DESCRIPTION = (
+    "DeepSeek-V3 by the numbers, for any Hugging Face config.json, offline: `inspect` counts parameters, "
+    "KV cache, bytes as stored and training FLOPs; `plan` says whether the weights fit on GPUs and how many "
+    "sequences fit beside them. Bad input: one line naming what is wrong, exit status 2."
+)
+
+
 class UsageError(ValueError):
     """A command-line value that cannot be used; the message names the option."""
 
@@ -111,6 +119,8 @@ def _compare(infos: list[dict[str, Any]]) -> str:
         "activated_params": lambda i: f"{i['activated_params']:,}",
         "activated_params_excl_embedding": lambda i: f"{i['activated_params_excl_embedding']:,}",
         "activated_params_excl_embedding_and_head": lambda i: f"{i['activated_params_excl_embedding_and_head']:,}",
+        "mtp_params": lambda i: f"{i['mtp_params']:,}",
+        "kv_cache_elements_at_context": lambda i: f"{i['kv_cache_elements_at_context']:,}",
         "kv_cache_bytes_at_context": lambda i: f"{i['kv_cache_bytes_at_context'] / GB:,.2f} GB @ {i['context_len']:,}",
         "weight_bytes_as_stored": lambda i: (
             "not computed" if i["weight_bytes_as_stored"] is None else f"{i['weight_bytes_as_stored'] / GB:,.2f} GB"
@@ -242,7 +252,7 @@ def _plan(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="dsv3", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="dsv3", description=DESCRIPTION)
     sub = parser.add_subparsers(dest="command", required=True)
     inspect = sub.add_parser("inspect", help="parameters, KV cache, bytes and FLOPs of one or more config.json")
     inspect.add_argument("config", nargs="+", help="paths to Hugging Face config.json files")
@@ -253,13 +263,13 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="context for the KV cache (default 131072, or the model's max_position_embeddings)",
     )
-    inspect.add_argument("--kv-dtype", default="bf16", choices=list(BYTES_PER_ELEMENT), help="KV-cache dtype")
+    inspect.add_argument("--kv-dtype", default="bf16", choices=list(BYTES_PER_ELEMENT), help="KV-cache dtype (default bf16)")
     plan_p = sub.add_parser("plan", help="do the weights fit, and how many sequences fit beside them")
     plan_p.add_argument("config", help="path to a Hugging Face config.json")
     plan_p.add_argument("--gpu", required=True, help="GPU name from data/hardware.csv (e.g. H800)")
     plan_p.add_argument("--gpus", required=True, help="number of GPUs")
     plan_p.add_argument("--context", required=True, help="tokens per sequence")
-    plan_p.add_argument("--kv-dtype", default="bf16", choices=list(BYTES_PER_ELEMENT), help="KV-cache dtype")
+    plan_p.add_argument("--kv-dtype", default="bf16", choices=list(BYTES_PER_ELEMENT), help="KV-cache dtype (default bf16)")
     plan_p.add_argument("--batch", default="1", help="sequences to check (default 1)")
     plan_p.add_argument(
         "--weights",
