@@ -263,13 +263,17 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="context for the KV cache (default 131072, or the model's max_position_embeddings)",
     )
-    inspect.add_argument("--kv-dtype", default="bf16", choices=list(BYTES_PER_ELEMENT), help="KV-cache dtype (default bf16)")
+    inspect.add_argument(
+        "--kv-dtype", default="bf16", choices=list(BYTES_PER_ELEMENT), help="KV-cache dtype (default bf16)"
+    )
     plan_p = sub.add_parser("plan", help="do the weights fit, and how many sequences fit beside them")
     plan_p.add_argument("config", help="path to a Hugging Face config.json")
     plan_p.add_argument("--gpu", required=True, help="GPU name from data/hardware.csv (e.g. H800)")
     plan_p.add_argument("--gpus", required=True, help="number of GPUs")
     plan_p.add_argument("--context", required=True, help="tokens per sequence")
-    plan_p.add_argument("--kv-dtype", default="bf16", choices=list(BYTES_PER_ELEMENT), help="KV-cache dtype (default bf16)")
+    plan_p.add_argument(
+        "--kv-dtype", default="bf16", choices=list(BYTES_PER_ELEMENT), help="KV-cache dtype (default bf16)"
+    )
     plan_p.add_argument("--batch", default="1", help="sequences to check (default 1)")
     plan_p.add_argument(
         "--weights",
