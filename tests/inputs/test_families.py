@@ -67,6 +67,14 @@ def test_multimodal_wrappers_are_read_through_their_text_config() -> None:
     arch = parse_config(gemma3)
     assert arch.family == "gemma3_text" and arch.tie_word_embeddings
     assert arch.kv_windows == (16,) * 5 + (None,) + (16,) * 5 + (None,)  # every sixth layer global
+    # model_type is the config's own label: the wrapper's, else (a wrapper that names only its architectures)
+    # the text model's, else the family the parser followed
+    assert arch.model_type == "gemma3"
+    unlabelled = {k: v for k, v in gemma3.items() if k != "model_type"}
+    assert parse_config(unlabelled).model_type == "gemma3_text"
+    bare = {**gemma3["text_config"], "architectures": ["Gemma3ForCausalLM"]}
+    del bare["model_type"]
+    assert parse_config(bare).model_type == "gemma3_text" == parse_config(bare).family
 
 
 def test_an_unsupported_config_lists_the_supported_families() -> None:

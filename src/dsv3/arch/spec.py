@@ -59,7 +59,7 @@ class GQA:
         _pos("n_heads", self.n_heads)
         _pos("n_kv_heads", self.n_kv_heads)
         _pos("head_dim", self.head_dim)
-        if self.n_kv_heads > self.n_heads or self.n_heads % self.n_kv_heads:
+        if self.n_heads % self.n_kv_heads:  # also refuses n_kv_heads > n_heads (the remainder is n_heads)
             raise ConfigError(f"n_kv_heads ({self.n_kv_heads}) must divide n_heads ({self.n_heads})")
 
 

@@ -62,15 +62,6 @@ def model_ids() -> pd.DataFrame:
     return _model_ids().copy()
 
 
-def model_name(model_id: str) -> str:
-    """The display name of ``model_id``; ``KeyError`` names an unknown id."""
-    table = _model_ids()
-    match = table[table["model_id"] == model_id]
-    if match.empty:
-        raise KeyError(f"unknown model_id {model_id!r} (see data/model_ids.csv)")
-    return str(match.iloc[0]["name"])
-
-
 def model_id(model: str) -> str:
     """The ``model_id`` of a model of ``data/models/models.csv`` by its name there (``"Llama-3.1-405B"``)."""
     table = _model_table()
