@@ -125,9 +125,6 @@ def _compare(infos: list[dict[str, Any]]) -> str:
         "weight_bytes_as_stored": lambda i: (
             "not computed" if i["weight_bytes_as_stored"] is None else f"{i['weight_bytes_as_stored'] / GB:,.2f} GB"
         ),
-        "weight_storage": lambda i: (
-            "see inspect" if i["weight_bytes_as_stored"] is not None else "unknown quantization"
-        ),
         "training_flops_per_token": lambda i: f"{i['training_flops_per_token'] / 1e9:,.1f} GFLOPs",
     }
     rows = [["", *[str(i["name"]) for i in infos]]]
