@@ -1,0 +1,180 @@
+"""Small pipeline schedules whose orders and timelines are worked out by hand in each test.
+
+Conventions as in ``dsv3.training.pipeline``: F, B (full backward), BI = B - W, W, F&B; communication takes no time.
+A label is ``<kind><pipe>.<micro-batch>``; rank r of a one-pipe schedule holds stage r.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from dsv3.training import pipeline as pl
+
+
+def _timeline(res: pl.Result, rank: int) -> list[tuple[str, float, float]]:
+    ev = res.events[res.events["rank"] == rank].sort_values("index")
+    return list(zip(ev["label"], ev["start"], ev["end"]))
+
+
+# --- ZB-H1 --------------------------------------------------------------------------------------
+
+
+def test_zb_h1_two_ranks_two_micro_batches_by_hand() -> None:
+    # Order: rank 0 warms up with PP - 0 - 1 = 1 forward and runs each W at once (lag 0): F0 F1 BI0 W0 BI1 W1;
+    # rank 1 has no warm-up and runs each W one micro-batch late (lag 1): F0 BI0 F1 BI1 W0 W1.
+    # F = 1, B = 3, W = 1, so BI = 2.
+    # rank 1: F0 [1,2] after rank 0's F0; BI0 [2,4]; F1 [4,5]; BI1 [5,7]; W0 [7,8]; W1 [8,9]
+    # rank 0: F0 [0,1]; F1 [1,2]; BI0 waits for rank 1's BI0 (4): [4,6]; W0 [6,7]; BI1 waits for 7: [7,9]; W1 [9,10]
+    # Makespan 10, busy 2 + 4 + 2 = 8 on each rank: bubble 2 = (PP - 1)(F + B - 2W) = 1 x (1 + 3 - 2).
+    res = pl.simulate(pl.zb_h1(2, 2), pl.Durations(f=1, b=3, w=1))
+    assert _timeline(res, 0) == [
+        ("F0.0", 0, 1), ("F0.1", 1, 2), ("BI0.0", 4, 6), ("W0.0", 6, 7), ("BI0.1", 7, 9), ("W0.1", 9, 10)
+    ]  # fmt: skip
+    assert _timeline(res, 1) == [
+        ("F0.0", 1, 2), ("BI0.0", 2, 4), ("F0.1", 4, 5), ("BI0.1", 5, 7), ("W0.0", 7, 8), ("W0.1", 8, 9)
+    ]  # fmt: skip
+    assert res.makespan == 10 and list(res.ranks["idle"]) == [2, 2] and res.bubble == 2
+    assert res.bubble_share == pytest.approx(0.2)
+    assert res.bubble == pl.table2_bubble("ZB1P", 2, res.durations)
+
+
+def test_zb_h1_three_ranks_three_micro_batches_by_hand() -> None:
+    # F = BI = W = 1 (B = 2). Orders (warm-up PP - r - 1 forwards, W lag r):
+    #   rank 0: F0 F1 F2 BI0 W0 BI1 W1 BI2 W2
+    #   rank 1: F0 F1 BI0 F2 BI1 W0 BI2 W1 W2
+    #   rank 2: F0 BI0 F1 BI1 F2 BI2 W0 W1 W2
+    # rank 0: F0 [0,1] F1 [1,2] F2 [2,3]
+    # rank 1: F0 [1,2] F1 [2,3]; BI0 after rank 2's BI0 (4): [4,5]; F2 [5,6]; BI1 after 6: [6,7]; W0 [7,8];
+    #         BI2 after rank 2's BI2 (8): [8,9]; W1 [9,10]; W2 [10,11]
+    # rank 2: F0 [2,3] BI0 [3,4]; F1 after rank 1's F1 (3) but rank busy until 4: [4,5]; BI1 [5,6];
+    #         F2 after rank 1's F2 (6): [6,7]; BI2 [7,8]; W0 [8,9] W1 [9,10] W2 [10,11]
+    # rank 0: BI0 after rank 1's BI0 (5): [5,6]; W0 [6,7]; BI1 after 7: [7,8]; W1 [8,9]; BI2 after 9: [9,10]; W2 [10,11]
+    # Makespan 11, busy 9 everywhere: bubble 2 = (3 - 1)(1 + 2 - 2 x 1).
+    res = pl.simulate(pl.zb_h1(3, 3), pl.Durations(f=1, b=2, w=1))
+    starts = {r: [s for _, s, _ in _timeline(res, r)] for r in range(3)}
+    labels = {r: [lab for lab, _, _ in _timeline(res, r)] for r in range(3)}
+    assert labels[0] == ["F0.0", "F0.1", "F0.2", "BI0.0", "W0.0", "BI0.1", "W0.1", "BI0.2", "W0.2"]
+    assert labels[1] == ["F0.0", "F0.1", "BI0.0", "F0.2", "BI0.1", "W0.0", "BI0.2", "W0.1", "W0.2"]
+    assert labels[2] == ["F0.0", "BI0.0", "F0.1", "BI0.1", "F0.2", "BI0.2", "W0.0", "W0.1", "W0.2"]
+    assert starts[0] == [0, 1, 2, 5, 6, 7, 8, 9, 10]
+    assert starts[1] == [1, 2, 4, 5, 6, 7, 8, 9, 10]
+    assert starts[2] == [2, 3, 4, 5, 6, 7, 8, 9, 10]
+    assert res.makespan == 11 and res.bubble == 2 == pl.table2_bubble("ZB-H1", 3, res.durations)
+
+
+def test_zb_h1_with_fewer_micro_batches_than_ranks() -> None:
+    # PP = 3, m = 1: every rank runs F, BI, W (warm-up min(PP - r - 1, 1), lag min(r, 1)).
+    # F = 1, BI = 1, W = 1: F at 0, 1, 2; BI on rank 2 [3,4], rank 1 [4,5], rank 0 [5,6]; each W right after.
+    res = pl.simulate(pl.zb_h1(3, 1), pl.Durations(f=1, b=2, w=1))
+    for r in range(3):
+        assert _timeline(res, r) == [("F0.0", r, r + 1), ("BI0.0", 5 - r, 6 - r), ("W0.0", 6 - r, 7 - r)]
+
+
+def test_1f1b_with_fewer_micro_batches_than_ranks() -> None:
+    # PP = 3, m = 2, F = 1, B = 2. Warm-up min(PP - r - 1, m): rank 0 runs F0 F1 B0 B1, rank 1 F0 F1 B0 B1,
+    # rank 2 F0 B0 F1 B1. Rank 2: F0 [2,3] B0 [3,5] F1 [5,6] B1 [6,8]; rank 1: F0 [1,2] F1 [2,3] B0 [5,7] B1 [8,10];
+    # rank 0: F0 [0,1] F1 [1,2] B0 [7,9] B1 [10,12]. Makespan (m + PP - 1)(F + B) = 12.
+    res = pl.simulate(pl.one_f_one_b(3, 2), pl.Durations(f=1, b=2, w=1))
+    assert _timeline(res, 0) == [("F0.0", 0, 1), ("F0.1", 1, 2), ("B0.0", 7, 9), ("B0.1", 10, 12)]
+    assert _timeline(res, 1) == [("F0.0", 1, 2), ("F0.1", 2, 3), ("B0.0", 5, 7), ("B0.1", 8, 10)]
+    assert _timeline(res, 2) == [("F0.0", 2, 3), ("B0.0", 3, 5), ("F0.1", 5, 6), ("B0.1", 6, 8)]
+
+
+# --- DualPipeV on one device --------------------------------------------------------------------
+
+
+def test_dualpipev_on_one_device_by_hand() -> None:
+    # D = 1: the device holds stage 0 and stage 1 of the one pipe (a V of two stages), so every hand-over is local.
+    # step() with rank 0 = last rank, n = 1, h = 0: step 2 (F0, F1); step 4 m - 2 + 1 = 1 iteration, split:
+    # F0, B1, then F&B(F1, B0); step 6 one iteration, h even: B1, then zero bubble on: BI0; step 8 one W.
+    # Stage 0 is phase 0 and stage 1 phase 1, so F0.k here is stage 0's forward of micro-batch k.
+    # Durations F = 1, B = 2, W = 0.5, F&B = 2.5: no waits, so the ops run back to back.
+    schedule = pl.dualpipev(1, 2)
+    res = pl.simulate(schedule, pl.Durations(f=1, b=2, w=0.5, fb=2.5))
+    parts = [[(p.kind, p.stage, p.micro_batch) for p in op.parts] for op in schedule.ops[0]]
+    assert parts == [
+        [("F", 0, 0)],
+        [("F", 1, 0)],
+        [("F", 0, 1)],
+        [("B", 1, 0)],
+        [("F", 1, 1), ("B", 0, 0)],
+        [("B", 1, 1)],
+        [("BI", 0, 1)],
+        [("W", 0, 1)],
+    ]
+    ends = [e for _, _, e in _timeline(res, 0)]
+    assert ends == [1, 2, 3, 5, 7.5, 9.5, 11, 11.5]
+    assert res.bubble == 0 == pl.table2_bubble("DualPipeV", 2, res.durations)
+    assert schedule.placement == ((0, 0),) and schedule.micro_batches == (2,)
+    # every hand-over is local: no op waits for or sends anything to another device
+    assert all(op.waits == () and op.sends == () for op in schedule.ops[0])
+
+
+# --- names, counts and summaries ----------------------------------------------------------------
+
+
+def test_schedule_names_and_shapes() -> None:
+    assert pl.one_f_one_b(2, 2).name == "1F1B"
+    assert pl.zb_h1(2, 2).name == "ZB-H1"
+    d = pl.dualpipe(4, 8)
+    assert d.name == "DualPipe" and d.num_ranks == 4
+    assert d.placement == ((0, 1, 2, 3), (3, 2, 1, 0)) and d.micro_batches == (4, 4)
+    v = pl.dualpipev(2, 5)
+    assert v.name == "DualPipeV" and v.num_ranks == 2
+    assert v.placement == ((0, 1, 1, 0),) and v.micro_batches == (5,)
+    assert type(d.stages_per_rank) is int and d.stages_per_rank == 2
+
+
+@pytest.mark.parametrize(
+    "make,field",
+    [
+        (lambda n: pl.one_f_one_b(n, 2), "num_ranks"),
+        (lambda n: pl.one_f_one_b(2, n), "num_micro_batches"),
+        (lambda n: pl.zb_h1(n, 2), "num_ranks"),
+        (lambda n: pl.zb_h1(2, n), "num_micro_batches"),
+        (lambda n: pl.dualpipe(n, 8), "num_ranks"),
+        (lambda n: pl.dualpipe(2, n), "num_micro_batches"),
+        (lambda n: pl.dualpipev(n, 8), "num_devices"),
+        (lambda n: pl.dualpipev(2, n), "num_micro_batches"),
+        (lambda n: pl.table2_bubble("1F1B", n, pl.Durations()), "pp"),
+        (lambda n: pl.table2_activation("1F1B", n), "pp"),
+    ],
+)
+def test_counts_must_be_positive_integers_named(make, field: str) -> None:
+    for bad in (0, -2, True, 2.0):
+        with pytest.raises(pl.PipelineError, match=f"^{field} must"):
+            make(bad)
+
+
+def test_counts_may_be_numpy_integers() -> None:
+    assert pl.one_f_one_b(np.int64(2), np.int32(2)).num_ranks == 2
+
+
+@pytest.mark.parametrize("field", ["tokens_per_step", "step_seconds", "num_gpus"])
+def test_throughput_names_a_non_positive_input(field: str) -> None:
+    args = {"tokens_per_step": 100.0, "step_seconds": 2.0, "num_gpus": 5.0}
+    assert pl.step_tokens_per_gpu_second(**args) == 10.0
+    with pytest.raises(pl.NonPositiveDurationError, match=f"^{field} must"):
+        pl.step_tokens_per_gpu_second(**(args | {field: 0.0}))
+
+
+def test_durations_defaults_and_kinds() -> None:
+    d = pl.Durations()
+    assert (d.f, d.b, d.w, d.fb) == (1.0, 2.0, 1.0, 3.0)  # F&B defaults to F + B: no overlap gain
+    assert [d.of(k) for k in pl.OP_KINDS] == [1.0, 2.0, 1.0, 1.0, 3.0]
+    assert pl.Durations(f=1, b=2, w=0, fb=2.0).of("BI") == 2.0
+    assert list(pl.OP_NAMES) == list(pl.OP_KINDS)
+
+
+@pytest.mark.parametrize("field", ["f", "b", "fb"])
+def test_durations_name_the_bad_field(field: str) -> None:
+    with pytest.raises(pl.NonPositiveDurationError, match=f"^{field} must"):
+        pl.Durations(**{field: 0.0})
+
+
+def test_table2_activation_by_method() -> None:
+    # Table 2: PP for 1F1B and ZB1P, PP + 1 for DualPipe (and DualPipeV, per the DualPipe README)
+    assert [pl.table2_activation(m, 8) for m in ("1F1B", "ZB-H1", "ZB1P", "DualPipe", "DualPipeV")] == [8, 8, 8, 9, 9]
+    with pytest.raises(pl.PipelineError, match="unknown method"):
+        pl.table2_activation("GPipe", 8)
