@@ -126,6 +126,39 @@ def test_a_flat_ramp_is_a_constant_batch(kind: str) -> None:
     assert r.tokens_at_step(1.5) == pytest.approx(9, rel=1e-12)
 
 
+def test_a_ramp_of_exactly_one_sequence_is_still_a_ramp() -> None:
+    # 3 -> 4 sequences of 2 tokens over 12 tokens, linear in tokens: b = 3 + t / 12, and
+    # steps = integral of dt / (2 (3 + t / 12)) = 6 ln(1 + t / 36), so 6 ln(4 / 3) steps in the ramp
+    for kind in ("linear in tokens", "staircase"):  # the staircase's 4 stages: 3, 3.25, 3.5, 3.75
+        assert sch.BatchRamp(3, 4, 12, 2, kind).batch(6) == pytest.approx(3.5), kind
+    r = sch.BatchRamp(3, 4, 12, 2)
+    assert r.steps(6) == pytest.approx(6 * math.log(1 + 6 / 36), rel=1e-12)
+    assert r.ramp_steps == pytest.approx(6 * math.log(4 / 3), rel=1e-12)
+    assert r.tokens_at_step(6 * math.log(4 / 3)) == pytest.approx(12, rel=1e-12)
+    # linear in steps: (3 + 4) / 2 x 2 = 7 tokens a step on average, 12 / 7 steps; b grows by 7/12 a step, and
+    # t(s) = 2 (3 s + (7/12) s^2 / 2), so b^2 = 9 + 7 t / 12 and at 6 tokens b = sqrt(12.5)
+    r = sch.BatchRamp(3, 4, 12, 2, "linear in steps")
+    assert r.ramp_steps == pytest.approx(12 / 7, rel=1e-12)
+    assert r.batch(6) == pytest.approx(math.sqrt(12.5), rel=1e-12)
+    assert r.tokens_at_step(1) == pytest.approx(2 * (3 + 7 / 24), rel=1e-12)
+
+
+def test_batches_need_not_be_whole_and_tokens_may_be_integers() -> None:
+    # an integer query must not turn a batch of 4.5 sequences into 4
+    assert sch.BatchRamp(2, 4.5, 12, 2, "instant").batch(1) == 4.5
+    assert sch.BatchRamp(2.5, 4, 12, 2, "hold then jump").batch(1) == 2.5
+    np.testing.assert_array_equal(sch.BatchRamp(2, 4.5, 12, 2, "instant").batch(np.array([0, 1])), [4.5, 4.5])
+    # and a schedule of integer sequence lengths answers an array query in floats, like every other query
+    got = sch.sequence_length(run(), np.array([0, 30, 45]), ((10, 8), (20, 16)))
+    assert got.dtype == np.float64 and list(got) == [2.0, 8.0, 16.0]
+
+
+def test_the_tail_starts_on_the_first_token_after_the_decay() -> None:
+    # a first tail piece of one token: at 24 tokens its value holds, and one token later the next piece's
+    s = run(tail=((1, 0.2), (5, 0.1)))
+    assert [sch.learning_rate(s, t) for t in (24, 24.5, 25)] == [0.2, 0.2, 0.1]
+
+
 def test_steps_past_the_ramp_use_the_full_batch() -> None:
     for kind in sch.RAMP_KINDS:
         r = ramp(kind)
@@ -296,16 +329,16 @@ def test_a_piece_of_no_tokens_is_named() -> None:
 
 
 def test_a_schedule_names_the_piece_list_that_does_not_add_up() -> None:
-    with pytest.raises(sch.ScheduleError, match="learning-rate schedule"):
+    with pytest.raises(sch.ScheduleError, match="the learning-rate schedule "):
         run(tail=((4, 0.2), (3, 0.1)))
-    with pytest.raises(sch.ScheduleError, match="MTP-weight schedule"):
+    with pytest.raises(sch.ScheduleError, match="the MTP-weight schedule "):
         run(mtp_weight=((16, 0.3), (13, 0.1)))
-    with pytest.raises(sch.ScheduleError, match="bias-speed schedule"):
+    with pytest.raises(sch.ScheduleError, match="the bias-speed schedule "):
         run(bias_speed=((28, 0.001), (3, 0.0)))
-    # agreement is to 1e-12, relative: a rounding error passes, a hundred-millionth does not
+    # agreement is to 1e-12, relative: a rounding error passes, a ten-billionth does not
     run(total_tokens=30 * (1 + 1e-14))
-    with pytest.raises(sch.ScheduleError, match="learning-rate schedule"):
-        run(total_tokens=30 * (1 + 1e-8))
+    with pytest.raises(sch.ScheduleError, match="the learning-rate schedule "):
+        run(total_tokens=30 * (1 + 1e-10))
 
 
 def test_a_ramp_may_last_the_whole_run_and_no_longer() -> None:
@@ -326,18 +359,21 @@ def test_the_warm_up_may_end_exactly_where_the_constant_rate_does() -> None:
 def test_queries_at_the_ends_of_the_run() -> None:
     s = run()
     assert sch.learning_rate(s, 0.0) == 0 and sch.learning_rate(s, 30.0) == 0.1
-    with pytest.raises(sch.NegativeTokensError, match="pre-training schedule"):
+    # each error names what was queried
+    with pytest.raises(sch.NegativeTokensError, match="in the pre-training schedule$"):
         sch.learning_rate(s, -1e-9)
-    with pytest.raises(sch.PastEndError, match="pre-training schedule"):
+    with pytest.raises(sch.PastEndError, match="^the pre-training schedule "):
         sch.learning_rate(s, np.array([1.0, 30.000001]))
-    with pytest.raises(sch.ScheduleError, match="NaN"):
+    with pytest.raises(sch.ScheduleError, match="NaN in the pre-training schedule$"):
         sch.mtp_weight(s, np.array([1.0, np.nan]))
-    with pytest.raises(sch.NegativeTokensError, match="batch ramp"):
+    with pytest.raises(sch.NegativeTokensError, match="in the batch ramp$"):
         ramp().batch(-1)
-    with pytest.raises(sch.NegativeTokensError, match="batch ramp"):
+    with pytest.raises(sch.NegativeTokensError, match="in the batch ramp$"):
         ramp().steps(-1)
-    with pytest.raises(sch.NegativeTokensError, match="context extensions"):
+    with pytest.raises(sch.NegativeTokensError, match="in pre-training and its context extensions$"):
         sch.sequence_length(s, -1)
+    with pytest.raises(sch.PastEndError, match="^pre-training and its context extensions "):
+        sch.sequence_length(s, 31)
     assert ramp().batch(1e30) == 4  # a ramp alone has no end
 
 
