@@ -178,3 +178,103 @@ def test_table2_activation_by_method() -> None:
     assert [pl.table2_activation(m, 8) for m in ("1F1B", "ZB-H1", "ZB1P", "DualPipe", "DualPipeV")] == [8, 8, 8, 9, 9]
     with pytest.raises(pl.PipelineError, match="unknown method"):
         pl.table2_activation("GPipe", 8)
+
+
+# --- DualPipeV on two devices, every op and every posted receive worked by hand ----------------------------------
+
+# DualPipeV.step() (dualpipe/dualpipev.py at 3da1bbea53606543d7f5f232338fc58096db30e3, lines 330-398) for D = 2
+# devices and m = 4 micro-batches: stages 0..3, device 0 holds stages 0 (phase 0) and 3 (phase 1), device 1 holds
+# stages 1 and 2, so only 0 -> 1 and 2 -> 3 (and back) cross devices. Device 0 is rank 0 (n = 2, h = 0,
+# step_4 = m - 2D + 0 + 1 = 1); device 1 is the last rank (h = 1, step_4 = 2, split first main step).
+# An op is (label, waits, sends); "F0.s.k" / "G0.s.k" is the forward output / input gradient of stage s, micro-batch k.
+# Device 0, call by call: step 1 two F0 (each send posted after it, committed by the next op); step 2 one F0 with
+# send=False, then _recv_forward(1) and F1, then the held _send_forward(0); step 3 BI1 (zb), _recv_forward(1)
+# before _weight_chunk (the W waits for it), F1; step 4 F&B(F0, B1) and F&B(F1, B0); step 5 B1, F&B(F1, B0);
+# step 6 B1 then (h even) BI0; step 7 W, BI0; step 8 W.
+DEVICE0 = [
+    ("F", 0, 0, (), ("F0.0.0",)),
+    ("F", 0, 1, (), ("F0.0.1",)),
+    ("F", 0, 2, (), ()),
+    ("F", 3, 0, ("F0.2.0",), ("F0.0.2",)),
+    ("BI", 3, 0, (), ("G0.3.0",)),
+    ("W", 3, 0, ("F0.2.1",), ()),
+    ("F", 3, 1, (), ()),
+    ("FB", (0, 3), (3, 1), (), ("F0.0.3", "G0.3.1")),
+    ("FB", (3, 0), (2, 0), ("F0.2.2", "G0.1.0"), ()),
+    ("B", 3, 2, (), ("G0.3.2",)),
+    ("FB", (3, 0), (3, 1), ("F0.2.3", "G0.1.1"), ()),
+    ("B", 3, 3, (), ("G0.3.3",)),
+    ("BI", 0, 2, ("G0.1.2",), ()),
+    ("W", 0, 2, (), ()),
+    ("BI", 0, 3, ("G0.1.3",), ()),
+    ("W", 0, 3, (), ()),
+]
+# Device 1 (last rank): step 2 twice (F0 sent at once but stage 1 -> 2 is local; F1 sent except the last one);
+# step 4 first iteration split: F0, _send_forward(1) (the held F1 of micro-batch 1), B1 with send=False, then
+# F&B(F1, B0); second iteration F&B(F0, B1), F&B(F1, B0); step 6 (h odd): B1, B0, then zero bubble from i = 1:
+# BI1, BI0; step 8 two W.
+DEVICE1 = [
+    ("F", 1, 0, ("F0.0.0",), ()),
+    ("F", 2, 0, ("F0.0.1",), ("F0.2.0",)),
+    ("F", 1, 1, (), ()),
+    ("F", 2, 1, ("F0.0.2",), ()),
+    ("F", 1, 2, (), ("F0.2.1",)),
+    ("B", 2, 0, ("G0.3.0",), ()),
+    ("FB", (2, 1), (2, 0), (), ("F0.2.2", "G0.1.0")),
+    ("FB", (1, 2), (3, 1), ("F0.0.3", "G0.3.1"), ()),
+    ("FB", (2, 1), (3, 1), (), ("F0.2.3", "G0.1.1")),
+    ("B", 2, 2, ("G0.3.2",), ()),
+    ("B", 1, 2, (), ("G0.1.2",)),
+    ("BI", 2, 3, ("G0.3.3",), ()),
+    ("BI", 1, 3, (), ("G0.1.3",)),
+    ("W", 2, 3, (), ()),
+    ("W", 1, 3, (), ()),
+]
+
+
+def _key(text: str) -> tuple[str, int, int, int]:
+    kind, pipe, stage, k = text[0], *text[1:].split(".")
+    return (kind, int(pipe), int(stage), int(k))
+
+
+def _expected_op(kind: str, stages, ks, waits, sends) -> pl.Op:
+    if kind == "FB":
+        parts = (pl.Part("F", 0, stages[0], ks[0]), pl.Part("B", 0, stages[1], ks[1]))
+    else:
+        parts = (pl.Part(kind, 0, stages, ks),)
+    return pl.Op(kind, parts, tuple(_key(w) for w in waits), tuple(_key(s) for s in sends))
+
+
+def test_dualpipev_two_devices_ops_follow_step() -> None:
+    schedule = pl.dualpipev(2, 4)
+    assert schedule.ops[0] == tuple(_expected_op(*row) for row in DEVICE0)
+    assert schedule.ops[1] == tuple(_expected_op(*row) for row in DEVICE1)
+
+
+def test_dualpipev_two_devices_timeline_by_hand() -> None:
+    # F = 1, B = 2, W = 1 (BI = 1), F&B = 2.5. Device d's op i is d.i; "after x" = x's end.
+    # 0.0 [0,1] 0.1 [1,2] 0.2 [2,3] | 1.0 F1.0 after 0.0: [1,2]; 1.1 waits F0.0.1 (0.1): [2,3]
+    # 0.3 F3.0 waits F0.2.0 (sent by 1.1): [3,4]; 1.2 [3,4]; 1.3 waits F0.0.2 (sent by 0.3): [4,5]
+    # 0.4 BI [4,5]; 1.4 [5,6]; 0.5 W waits F0.2.1 (held, sent by 1.4): [6,7]; 0.6 F3.1 [7,8]
+    # 1.5 B2.0 waits G0.3.0 (0.4): [6,8]; 0.7 F&B [8,10.5]; 1.6 F&B [8,10.5]
+    # 0.8 waits 1.6's sends: [10.5,13]; 1.7 waits 0.7's sends: [10.5,13]; 1.8 [13,15.5]; 0.9 B3.2 [13,15]
+    # 0.10 waits 1.8's sends: [15.5,18]; 1.9 waits G0.3.2 (0.9) but device busy: [15.5,17.5]; 1.10 [17.5,19.5]
+    # 0.11 B3.3 [18,20]; 1.11 waits G0.3.3 (0.11): [20,21]; 1.12 [21,22]; 1.13 W [22,23]; 1.14 W [23,24]
+    # 0.12 waits G0.1.2 (1.10, 19.5) but device busy: [20,21]; 0.13 W [21,22]; 0.14 waits G0.1.3 (1.12): [22,23];
+    # 0.15 W [23,24].
+    # Makespan 24; busy 22.5 on each device (5 F + 3 F&B + 2 B + 3 BI + 3 W = 5 + 7.5 + 4 + 3 + 3 on device 0,
+    # 5 F + 3 F&B + 3 B + 2 BI + 2 W = 5 + 7.5 + 6 + 2 + 2 on device 1): bubble 1.5, which is the DualPipe README's
+    # (PP/2 - 1)(F&B + B - 3W) with PP = 4 stages: 1 x (2.5 + 2 - 3).
+    res = pl.simulate(pl.dualpipev(2, 4), pl.Durations(f=1, b=2, w=1, fb=2.5))
+    starts0 = [0, 1, 2, 3, 4, 6, 7, 8, 10.5, 13, 15.5, 18, 20, 21, 22, 23]
+    starts1 = [1, 2, 3, 4, 5, 6, 8, 10.5, 13, 15.5, 17.5, 20, 21, 22, 23]
+    assert [s for _, s, _ in _timeline(res, 0)] == starts0
+    assert [s for _, s, _ in _timeline(res, 1)] == starts1
+    assert res.makespan == 24
+    assert list(res.ranks["busy"]) == [22.5, 22.5] and list(res.ranks["idle"]) == [1.5, 1.5]
+    assert res.bubble == 1.5 == pl.table2_bubble("DualPipeV", 4, res.durations)
+    # the vectorised sweep times the same schedule the same way
+    swept = pl.sweep(pl.dualpipev(2, 4), [res.durations, pl.Durations(f=1, b=2, w=1)])
+    assert list(swept.columns) == ["makespan", "bubble", "bubble_share"]
+    assert swept["makespan"].iloc[0] == 24 and swept["bubble"].iloc[0] == 1.5
+    assert swept["bubble_share"].iloc[0] == 1.5 / 24
