@@ -278,3 +278,37 @@ def test_dualpipev_two_devices_timeline_by_hand() -> None:
     assert list(swept.columns) == ["makespan", "bubble", "bubble_share"]
     assert swept["makespan"].iloc[0] == 24 and swept["bubble"].iloc[0] == 1.5
     assert swept["bubble_share"].iloc[0] == 1.5 / 24
+
+
+# --- schedules that cannot run ------------------------------------------------------------------------------------
+
+
+def _one_pipe(ops: tuple[tuple[pl.Op, ...], ...], stages: int = 2) -> pl.Schedule:
+    return pl.Schedule("hand-made", len(ops), (tuple(range(stages)),), (1,), ops)
+
+
+def _op(kind: str, stage: int, sends: tuple | None = None) -> pl.Op:
+    return pl.Op(kind, (pl.Part(kind, 0, stage, 0),), (), sends)
+
+
+def test_a_chunk_computed_twice_is_refused() -> None:
+    bad = _one_pipe(((_op("F", 0), _op("F", 0)), (_op("F", 1), _op("B", 1))))
+    with pytest.raises(pl.ScheduleDeadlockError, match="computed twice"):
+        pl.simulate(bad, pl.Durations())
+
+
+def test_a_chunk_no_rank_computes_is_refused() -> None:
+    # rank 0's backward needs stage 1's input gradient, but rank 1 never runs a backward
+    bad = _one_pipe(((_op("F", 0), _op("B", 0)), (_op("F", 1),)))
+    with pytest.raises(pl.ScheduleDeadlockError, match="which no rank computes"):
+        pl.simulate(bad, pl.Durations())
+
+
+def test_an_output_never_sent_is_refused() -> None:
+    # rank 0 computes stage 0's forward but its op sends nothing (sends=()), so rank 1's forward never gets it
+    bad = _one_pipe(((_op("F", 0, sends=()), _op("B", 0)), (_op("F", 1), _op("B", 1))))
+    with pytest.raises(pl.ScheduleDeadlockError, match="never sent"):
+        pl.simulate(bad, pl.Durations())
+    # the same schedule with the default sends (None: the op's own outputs, at its end) runs: 1F1B for PP = 2, m = 1
+    good = _one_pipe(((_op("F", 0), _op("B", 0)), (_op("F", 1), _op("B", 1))))
+    assert pl.simulate(good, pl.Durations(f=1, b=2, w=1)).makespan == 2 * (1 + 2)
