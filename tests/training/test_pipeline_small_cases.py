@@ -312,3 +312,72 @@ def test_an_output_never_sent_is_refused() -> None:
     # the same schedule with the default sends (None: the op's own outputs, at its end) runs: 1F1B for PP = 2, m = 1
     good = _one_pipe(((_op("F", 0), _op("B", 0)), (_op("F", 1), _op("B", 1))))
     assert pl.simulate(good, pl.Durations(f=1, b=2, w=1)).makespan == 2 * (1 + 2)
+
+
+# --- the chapter's tables -----------------------------------------------------------------------------------------
+
+
+def test_formula_gap_of_zb_h1_on_two_ranks_by_hand() -> None:
+    # ZB-H1, PP = 2, m = 2 (orders as in the two-rank test above), BI = B - W. Rank 1 runs F F... back to back:
+    # F0 [F, 2F], BI0, F1 (rank 0's F1 ended at 2F), BI1, W0, W1: it ends at 3F + 2BI + 2W. Rank 0: BI0 after
+    # rank 1's BI0 (2F + BI) ends at 2F + 2BI, W0 at 2F + 2BI + W; BI1 waits for rank 1's BI1 (3F + 2BI), so it
+    # starts at 2F + 2BI + max(W, F), and W1 ends at 2F + 3BI + W + max(W, F). Busy 2F + 2BI + 2W on each rank, so
+    #   bubble = max(BI + max(W, F) - W, F) and the gap to Table 2's F + BI - W (= F + B - 2W) is
+    #   W <= F: max(0, W - BI);   W > F: W - min(BI, F).
+    # With F = 0.5: (B, W) = (1.5, 0.25) -> 0; (3, 0.25) -> 0; (1.5, 1) -> 1 - 0.5; (3, 1) -> 1 - 0.5;
+    # (3, 2) -> 2 - 0.5; W >= B is left blank.
+    gap = pl.formula_gap("ZB-H1", 2, 2, np.array([1.5, 3.0]), np.array([0.25, 1.0, 2.0]), f=0.5)
+    expected = np.array([[0.0, 0.0], [0.5, 0.5], [np.nan, 1.5]])
+    np.testing.assert_allclose(gap, expected, atol=1e-12)
+    # the default F is 1: now W = 1 <= F, and (B, W) = (1.5, 1) gives max(0, 1 - 0.5) = 0.5, (3, 1) gives 0
+    gap = pl.formula_gap("ZB-H1", 2, 2, np.array([1.5, 3.0]), np.array([1.0]))
+    np.testing.assert_allclose(gap, [[0.5, 0.0]], atol=1e-12)
+
+
+def test_simulate_rank_table_columns_and_op_counts() -> None:
+    res = pl.simulate(pl.dualpipev(1, 2), pl.Durations(f=1, b=2, w=0.5, fb=2.5))
+    assert list(res.ranks.columns) == [
+        "rank", "busy", "idle", "peak_activations", "peak_activations_until_w", "F", "B", "BI", "W", "FB"
+    ]  # fmt: skip
+    # the one-device DualPipeV above: F F F B F&B B BI W
+    row = res.ranks.iloc[0]
+    assert (row["rank"], row["busy"], row["idle"]) == (0, 11.5, 0)
+    assert [row[k] for k in pl.OP_KINDS] == [3, 2, 1, 1, 1]
+    assert list(res.events["label"])[4] == "F0.1 + B0.0"  # an F&B shows both chunks
+    assert list(res.events.columns) == ["rank", "index", "kind", "start", "end", "label"]
+    assert list(res.parts.columns) == ["rank", "index", "kind", "pipe", "stage", "micro_batch", "start", "end"]
+
+
+def test_table2_comparison_columns() -> None:
+    table = pl.table2_comparison(4, 8, pl.Durations(f=1, b=2, w=1, fb=2.5))
+    assert list(table.columns) == [
+        "schedule",
+        "table2_name",
+        "pp",
+        "micro_batches",
+        "devices",
+        "bubble_formula",
+        "bubble_simulated",
+        "activations_formula",
+        "activations_simulated",
+        "stages_per_device",
+    ]
+    assert list(table["schedule"]) == ["1F1B", "ZB-H1", "DualPipe", "DualPipeV"]
+    assert list(table["table2_name"]) == ["1F1B", "ZB1P", "DualPipe", "DualPipeV"]
+    assert list(table["pp"]) == [4] * 4 and list(table["micro_batches"]) == [8] * 4
+    # 1F1B's simulated bubble is its formula (3 x 3 = 9); Table 2's activations: PP, PP, PP + 1, PP + 1
+    assert table["bubble_simulated"].iloc[0] == 9
+    assert list(table["activations_formula"]) == [4, 4, 5, 5]
+    # rank 0 of 1F1B and ZB-H1 holds PP micro-batches (tested above for PP = 8)
+    assert list(table["activations_simulated"])[:2] == [4, 4]
+
+
+def test_a_rank_left_with_a_deferred_weight_chunk_is_refused() -> None:
+    # step() ends with `assert WeightGradStore.funcs_queue.empty()`; the builder's finish() does the same
+    b = pl._RankBuilder(0, {0: (0, 0)}, lambda p, st: st, {0: 1})
+    b.forward_chunk(0)
+    b.backward_chunk(0, enable_zb=True)
+    with pytest.raises(pl.ScheduleDeadlockError, match="deferred weight chunks"):
+        b.finish()
+    b.weight_chunk()
+    assert [op.kind for op in b.finish()] == ["F", "BI", "W"]
