@@ -193,7 +193,7 @@ class BatchRamp:
             t_in = self.seq_len * (self.start * inside + self._delta * inside**2 / (2.0 * s_len))
         else:
             bounds = self._stage_steps()
-            index = np.clip(np.searchsorted(bounds, inside, side="right") - 1, 0, self.stages - 1)
+            index = np.minimum(np.searchsorted(bounds, inside, side="right") - 1, self.stages - 1)
             t_in = (
                 index * (self.tokens / self.stages)
                 + (inside - bounds[index]) * self.seq_len * (self._stage_batches()[index])
@@ -381,7 +381,7 @@ def phase_boundaries(schedule: PretrainingSchedule) -> list[tuple[str, float, fl
     # Tokens are whole numbers: rounding the cuts (only the warm-up's end is fractional) keeps every
     # phase's token count exact, so the phases add up to the run without rounding error.
     edges = sorted({float(round(c)) for c in cuts if 0.0 <= c <= s.total_tokens})
-    return [(_phase_name(s, b), a, b) for a, b in zip(edges[:-1], edges[1:]) if b > a]
+    return [(_phase_name(s, b), a, b) for a, b in zip(edges[:-1], edges[1:])]
 
 
 def phase_table(schedule: PretrainingSchedule) -> pd.DataFrame:
