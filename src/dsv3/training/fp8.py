@@ -334,10 +334,13 @@ def round_to_bits(x: np.ndarray, bits: int, mode: str = "truncate") -> np.ndarra
 
 
 def _narrow_ok(a: np.ndarray, b: np.ndarray, bits: int, group: int) -> bool:
-    """Whether float32 holds every product, cut term and group sum exactly (FP8-like inputs, bits <= ~19).
+    """Whether float32 holds every product and cut term exactly (FP8-like inputs, bits <= ~19).
 
-    Products of values with at most 12 significant bits are exact in float32; so are the cut terms and
-    their sums while ``bits + log2(group) <= 24``, away from float32's exponent limits.
+    Products of values with at most 12 significant bits are exact in float32 (24 bits), and finite while
+    ``|a|, |b| < 2**60``. The cut scales a group's products by ``2**(bits - e)``, ``e`` the frexp exponent of
+    the largest; with every nonzero operand at least ``2**-52`` the products are at least ``2**-104``, so
+    ``e >= -103`` and the scale is at most ``2**127``, finite in float32, while ``bits <= 24``. The sums are
+    taken in float64. ``bits + log2(group) <= 24`` asks a little more than ``bits <= 24`` for larger groups.
     """
     return bool(
         bits + math.ceil(math.log2(group)) <= 24
@@ -345,8 +348,8 @@ def _narrow_ok(a: np.ndarray, b: np.ndarray, bits: int, group: int) -> bool:
         and np.array_equal(round_to_bits(b, 12), b)
         and np.all(np.abs(a) < 2.0**60)
         and np.all(np.abs(b) < 2.0**60)
-        and np.all((a == 0) | (np.abs(a) > 2.0**-60))
-        and np.all((b == 0) | (np.abs(b) > 2.0**-60))
+        and np.all((a == 0) | (np.abs(a) >= 2.0**-52))
+        and np.all((b == 0) | (np.abs(b) >= 2.0**-52))
     )
 
 
