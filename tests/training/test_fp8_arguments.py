@@ -1,0 +1,134 @@
+"""dsv3.training.fp8 and fp8_memory: each refused argument is named, and the type checks refuse bools and floats.
+
+Expected values are the rules of the docstrings, worked by hand; errors are matched on the field they name.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from dsv3.training import fp8
+from dsv3.training import fp8_memory as fm
+
+
+@pytest.mark.parametrize("bits", [True, 2.0, 2.5, "2", None])
+def test_bits_must_be_a_true_integer(bits: object) -> None:
+    # bool is an int subclass and 2.0 equals 2, but neither is a bit count
+    with pytest.raises(fp8.BitWidthError, match="^bits must"):
+        fp8.round_to_bits(np.array(0.75), bits)  # type: ignore[arg-type]
+
+
+def test_numpy_integers_are_bit_counts() -> None:
+    # 0.75 = 0.11b: one significant bit, truncated, leaves 0.5
+    assert fp8.round_to_bits(np.array(0.75), np.int64(1)) == 0.5
+
+
+@pytest.mark.parametrize("size", [True, 128.0, 0, -128])
+def test_tile_sizes_must_be_positive_true_integers(size: object) -> None:
+    with pytest.raises(fp8.TileSizeError, match="^block must"):
+        fp8.scale_shape(256, 256, size)  # type: ignore[arg-type]
+    with pytest.raises(fp8.TileSizeError, match="^block cols must"):
+        fp8.quantise(np.ones((1, 128)), (1, size))  # type: ignore[arg-type]
+    with pytest.raises(fp8.TileSizeError, match="^block rows must"):
+        fp8.quantise(np.ones((1, 128)), (size, 128))  # type: ignore[arg-type]
+
+
+def test_scale_shape_names_each_dimension_and_defaults_to_128() -> None:
+    with pytest.raises(fp8.TileSizeError, match="^out_features must"):
+        fp8.scale_shape(0, 128)
+    with pytest.raises(fp8.TileSizeError, match="^in_features must"):
+        fp8.scale_shape(128, 0)
+    # default block 128: 129 rows need 2 blocks, 128 columns 1; a block of 64 gives 3 x 2
+    assert fp8.scale_shape(129, 128) == (2, 1)
+    assert fp8.scale_shape(129, 128, 64) == (3, 2)
+    assert fp8.scale_shape(np.int64(256), 1) == (2, 1)
+
+
+def test_promote_every_is_named() -> None:
+    a, b = np.ones((1, 64)), np.ones((64, 1))
+    with pytest.raises(fp8.BitWidthError, match="^promote_every must"):
+        fp8.limited_matmul(a, b, promote_every=0)
+    with pytest.raises(fp8.BitWidthError, match="^promote_every must"):
+        fp8.limited_matmul(a, b, promote_every=32.0)  # type: ignore[arg-type]
+
+
+def test_register_aligned_reading_with_promotion_by_hand() -> None:
+    # K = 4 in groups of 2, a 3-bit register aligned with the products, promoted to FP32 every 2 (each group).
+    # Group 1: 4 x 1 + 0 x 1 = 4, promoted: FP32 total 4, register restarts at 0.
+    # Group 2: 0.75 + 0.75 aligned to 0.75 (0.11b, last kept bit 2**-3): 1.5 exactly; total 4 + 1.5 = 5.5.
+    a, b = np.array([[4.0, 0.0, 0.75, 0.75]]), np.ones((4, 1))
+    assert fp8.limited_matmul(a, b, bits=3, group=2, promote_every=2, align_accumulator=True).tolist() == [[5.5]]
+    # promoted every 4 = never within K = 4: the register holds 4 when group 2 arrives, its last bit is 1 and
+    # each 0.75 is cut to 0 (as without promotion)
+    assert fp8.limited_matmul(a, b, bits=3, group=2, promote_every=4, align_accumulator=True).tolist() == [[4.0]]
+
+
+def test_outlier_activations_follow_the_stated_recipe() -> None:
+    # the docstring's recipe with the same generator: z ~ N(0, 1) per channel, then the outlier channels drawn
+    # without replacement, then N(0, 1) noise per element; channel j's scale is exp(spread z_j), times
+    # outlier_scale for an outlier channel.
+    tokens, channels, k, scale, spread = 3, 6, 2, 50.0, 0.5
+    x, idx = fp8.outlier_activations(
+        np.random.default_rng(7), tokens, channels, outlier_channels=k, outlier_scale=scale, channel_spread=spread
+    )
+    rng = np.random.default_rng(7)
+    z = rng.standard_normal(channels)
+    chosen = rng.choice(channels, size=k, replace=False)
+    noise = rng.standard_normal((tokens, channels))
+    std = np.exp(spread * z)
+    std[chosen] = std[chosen] * scale
+    np.testing.assert_allclose(x, noise * std, rtol=1e-15)
+    assert idx.tolist() == sorted(chosen.tolist())
+    # defaults: 4 outlier channels, scale 100, spread 1
+    x, idx = fp8.outlier_activations(np.random.default_rng(7), tokens, channels)
+    rng = np.random.default_rng(7)
+    z = rng.standard_normal(channels)
+    chosen = rng.choice(channels, size=4, replace=False)
+    std = np.exp(z)
+    std[chosen] = std[chosen] * 100.0
+    np.testing.assert_allclose(x, rng.standard_normal((tokens, channels)) * std, rtol=1e-15)
+    assert idx.tolist() == sorted(chosen.tolist())
+
+
+@pytest.mark.parametrize("scale", [0.0, -1.0, float("inf"), float("nan")])
+def test_outlier_scale_must_be_positive_and_finite(scale: float) -> None:
+    with pytest.raises(ValueError, match="outlier_scale"):
+        fp8.outlier_activations(np.random.default_rng(0), 2, 4, outlier_scale=scale)
+
+
+# ---- fp8_memory ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("field", ["working_weights", "gradients", "master_weights", "moments"])
+def test_state_bytes_name_the_field(field: str) -> None:
+    with pytest.raises(ValueError, match=field):
+        fm.StateBytes(**{field: 0.0})
+
+
+@pytest.mark.parametrize("field", ["gpus", "pp", "ep", "param_copies"])
+def test_parallelism_names_the_field(field: str) -> None:
+    args = {"gpus": 16, "pp": 2, "ep": 4, "param_copies": 1} | {field: 0}
+    with pytest.raises(ValueError, match=field):
+        fm.Parallelism(**args)
+
+
+def test_amdahl_names_its_arguments_and_accepts_the_ends() -> None:
+    with pytest.raises(ValueError, match="factor"):
+        fm.amdahl_speedup(0.5, 0.0)
+    with pytest.raises(ValueError, match="fraction_accelerated"):
+        fm.amdahl_speedup(-0.1, 2.0)
+    with pytest.raises(ValueError, match="fraction_accelerated"):
+        fm.amdahl_speedup(1.1, 2.0)
+    # f = 0: nothing accelerated, speed-up 1; f = 1: the whole factor; f = 0.25, s = 4: 1 / (0.75 + 0.0625) = 16/13
+    assert fm.amdahl_speedup(0.0, 4.0) == 1.0
+    assert fm.amdahl_speedup(1.0, 4.0) == 4.0
+    assert fm.amdahl_speedup(0.25, 4.0) == pytest.approx(16 / 13, rel=1e-15)
+
+
+def test_model_state_needs_positive_parameter_counts() -> None:
+    par = fm.Parallelism(gpus=16, pp=2, ep=4)
+    with pytest.raises(ValueError, match="dense_params"):
+        fm.model_state_bytes_per_gpu(0, 800, par)
+    with pytest.raises(ValueError, match="expert_params"):
+        fm.model_state_bytes_per_gpu(1600, 0, par)
