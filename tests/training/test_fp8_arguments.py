@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from dsv3.arch.tensors import Component, Tensor
 from dsv3.training import fp8
 from dsv3.training import fp8_memory as fm
 
@@ -132,3 +133,55 @@ def test_model_state_needs_positive_parameter_counts() -> None:
         fm.model_state_bytes_per_gpu(0, 800, par)
     with pytest.raises(ValueError, match="expert_params"):
         fm.model_state_bytes_per_gpu(1600, 0, par)
+
+
+def _tensor(name: str, shape: tuple[int, ...], dtype: str, component: Component, **kw: bool | int) -> Tensor:
+    return Tensor(name=name, shape=shape, dtype=dtype, component=component, **kw)  # type: ignore[arg-type]
+
+
+def test_precision_groups_sum_each_group_and_skip_scales_and_shared_copies() -> None:
+    # two norm tensors share the "normalisation" group: 4 + 6 parameters; a BF16 weight of a component the
+    # report does not list (an expert kept in BF16) falls to "other BF16/FP32"; the FP8 scales and the MTP
+    # module's shared embedding copy are not parameters of the main model and are skipped.
+    tensors = [
+        _tensor("norm", (4,), "BF16", Component.LAYER_NORMS),
+        _tensor("final", (6,), "BF16", Component.FINAL_NORM),
+        _tensor("expert", (2, 3), "BF16", Component.ROUTED_EXPERTS, copies=4, active_copies=1),
+        _tensor("w", (2, 2), "F8_E4M3", Component.ATTENTION),
+        _tensor("w.scale", (1, 1), "F32", Component.FP8_SCALES),
+        _tensor("mtp.embed", (10, 4), "BF16", Component.EMBEDDING, mtp=True, shared=True),
+    ]
+    assert fm.precision_groups(tensors) == {
+        "normalisation": (10, 10),
+        "other BF16/FP32": (24, 6),
+        "FP8 linear layers": (4, 4),
+    }
+
+
+def test_int8_names_the_matrix() -> None:
+    with pytest.raises(ValueError, match="^x must"):
+        fp8.int8_quantise_dequantise(np.ones(4), (1, 2))
+    with pytest.raises(fp8.NonFiniteInputError, match="^x has"):
+        fp8.int8_quantise_dequantise(np.array([[1.0, np.nan]]), (1, 2))
+
+
+def test_relative_rounding_error_refuses_zero_and_non_finite() -> None:
+    for bad in ([0.0], [1.0, 0.0], [np.inf], [np.nan, 1.0]):
+        with pytest.raises(fp8.NonFiniteInputError):
+            fp8.relative_rounding_error(np.array(bad))
+    # 1 is on both grids: error 0. 1.125 is E4M3 (1.001b); in E5M2 (2 mantissa bits) it is the tie between 1 and
+    # 1.25 and rounds to the even 1.0: error 0.125 / 1.125 = 1/9
+    assert fp8.relative_rounding_error(np.array([1.0, 1.125])).tolist() == [0.0, 0.0]
+    assert fp8.relative_rounding_error(np.array([1.125]), "E5M2")[0] == pytest.approx(1 / 9, rel=1e-15)
+
+
+@pytest.mark.parametrize("fmt", ["E4M3", "E5M2"])
+def test_all_codes_are_the_256_bytes_in_order(fmt: str) -> None:
+    v = fp8.all_codes(fmt)
+    assert v.shape == (256,) and v.dtype == np.float64
+    # code 0x01 is the smallest subnormal (2**-9 in E4M3, 2**-16 in E5M2); 0x80 is -0; 0x81 the negative of 0x01
+    tiny = {"E4M3": 2.0**-9, "E5M2": 2.0**-16}[fmt]
+    assert v[0] == 0.0 and v[1] == tiny and v[0x81] == -tiny
+    assert v[0x80] == 0.0 and np.signbit(v[0x80])
+    # 1.0: E4M3 0 0111 000 = 0x38 (bias 7); E5M2 0 01111 00 = 0x3C (bias 15)
+    assert v[{"E4M3": 0x38, "E5M2": 0x3C}[fmt]] == 1.0
