@@ -1,0 +1,42 @@
+"""dsv3.training.fp8.limited_matmul with ``align_accumulator=True``: each output aligned on its own, by hand.
+
+The rule (docstring): a group's products and the register are aligned to the largest magnitude among them,
+each keeps the bits from that exponent down to ``bits - 1`` places below it (truncated, or rounded half to
+even with ``mode="nearest"``), and the exact sum is rounded to ``bits``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dsv3.training import fp8
+
+
+def test_each_output_aligns_to_its_own_largest_magnitude() -> None:
+    # one group of 4, 3 bits, b = ones, so output i sums row i of a.
+    # Row 0, all negative: -4 = -100b is the largest magnitude, the last kept bit is 1, each -0.5 is cut: -4.
+    #   (aligned to the largest *signed* product, -0.5, the three halves would survive: -5.5, cut to -5.)
+    # Row 1: aligned to 1 = 1.00b, the last kept bit is 0.25: 1 + 3 x 0.5 = 2.5 = 10.1b, 3 bits: 2.5.
+    #   (aligned to row 0's 4 or row 2's 64, the halves would be cut.)
+    # Row 2: 64 alone: 64.
+    a = np.array([[-4.0, -0.5, -0.5, -0.5], [1.0, 0.5, 0.5, 0.5], [64.0, 0.0, 0.0, 0.0]])
+    b = np.ones((4, 1))
+    got = fp8.limited_matmul(a, b, bits=3, group=4, promote_every=None, align_accumulator=True)
+    assert got.tolist() == [[-4.0], [2.5], [64.0]]
+    # the same with two outputs side by side (b's columns): column 1 doubles column 0
+    b2 = np.array([[1.0, 2.0]] * 4)
+    got = fp8.limited_matmul(a, b2, bits=3, group=4, promote_every=None, align_accumulator=True)
+    assert got.tolist() == [[-4.0, -8.0], [2.5, 5.0], [64.0, 128.0]]
+
+
+def test_aligned_register_rounds_to_nearest() -> None:
+    # K = 4 in groups of 2, 3 bits: group 1 leaves the register at 4 = 100b (last kept bit 1).
+    # Group 2, aligned with the register: each 0.75 rounds to 1 (nearest) and 4 + 1 + 1 = 6 = 110b fits: 6.
+    # Truncated, each 0.75 is cut to 0: 4.
+    a, b = np.array([[4.0, 0.0, 0.75, 0.75]]), np.ones((4, 1))
+    kw = {"bits": 3, "group": 2, "promote_every": None, "align_accumulator": True}
+    assert fp8.limited_matmul(a, b, mode="nearest", **kw).tolist() == [[6.0]]
+    assert fp8.limited_matmul(a, b, mode="truncate", **kw).tolist() == [[4.0]]
+    # 0.5 is a tie: half to even rounds it to 0, so 4 + 0 + 0 = 4 also when rounding
+    a_half = np.array([[4.0, 0.0, 0.5, 0.5]])
+    assert fp8.limited_matmul(a_half, b, mode="nearest", **kw).tolist() == [[4.0]]
