@@ -10,6 +10,7 @@ and adding in FP32. With power-of-two scales every step below is exact, so the e
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from dsv3.training import fp8
 
@@ -27,6 +28,23 @@ def test_power_of_two_scales_put_10_and_1_on_the_grid() -> None:
     # 44, so y[1] = 44 / 44.8 (up to the scales' FP32 rounding); 10 maps to 448 and comes back as 10
     y = fp8.blockwise_fp8_matmul(x, w)
     np.testing.assert_allclose(y, [[10.0, 44 / 44.8]], rtol=5e-7)
+    # the same on the weight side: w's block holds 10 and 1 (ue8m0 scale 2**-5, values 320 and 32), x = ones
+    # (scale 2**-8, values 256): y = [256 x 320 x 2**-13, 256 x 32 x 2**-13] = [10, 1]; without pow2, 1 -> 44
+    xw = np.zeros((1, 128))
+    xw[0, :2] = 1.0
+    ww = np.zeros((2, 128))
+    ww[0, 0], ww[1, 1] = 10.0, 1.0
+    assert fp8.blockwise_fp8_matmul(xw, ww, pow2=True).tolist() == [[10.0, 1.0]]
+    np.testing.assert_allclose(fp8.blockwise_fp8_matmul(xw, ww), [[10.0, 44 / 44.8]], rtol=5e-7)
+
+
+def test_blockwise_gemm_names_a_bad_operand() -> None:
+    with pytest.raises(ValueError, match="^x must"):
+        fp8.blockwise_fp8_matmul(np.ones(128), np.ones((1, 128)))
+    with pytest.raises(ValueError, match="^w must"):
+        fp8.blockwise_fp8_matmul(np.ones((1, 128)), np.ones(128))
+    with pytest.raises(ValueError, match="share K"):
+        fp8.blockwise_fp8_matmul(np.ones((1, 128)), np.ones((1, 256)))
 
 
 def test_the_tensor_core_cut_inside_one_k_block() -> None:

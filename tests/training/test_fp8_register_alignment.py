@@ -40,3 +40,12 @@ def test_aligned_register_rounds_to_nearest() -> None:
     # 0.5 is a tie: half to even rounds it to 0, so 4 + 0 + 0 = 4 also when rounding
     a_half = np.array([[4.0, 0.0, 0.5, 0.5]])
     assert fp8.limited_matmul(a_half, b, mode="nearest", **kw).tolist() == [[4.0]]
+
+
+def test_aligned_group_sum_is_rounded_to_bits_in_the_mode_asked() -> None:
+    # one group of 4, 3 bits: aligned to 4 (last kept bit 1) the products 4, 4, 2, 1 are all kept, sum 11 = 1011b.
+    # Rounded to 3 bits: truncated 1010b = 10; to nearest 101.1b -> 110b (half to even), i.e. 12.
+    a, b = np.array([[4.0, 4.0, 2.0, 1.0]]), np.ones((4, 1))
+    kw = {"bits": 3, "group": 4, "promote_every": None, "align_accumulator": True}
+    assert fp8.limited_matmul(a, b, **kw).tolist() == [[10.0]]
+    assert fp8.limited_matmul(a, b, mode="nearest", **kw).tolist() == [[12.0]]
