@@ -92,3 +92,15 @@ def test_many_output_elements_are_cut_in_batches() -> None:
     # 400 x 400 outputs: one group alone is more than 2**22 products, and each batch still holds one group
     a2, b2 = np.ones((400, 64)), np.ones((64, 400))
     assert np.all(fp8.group_sums(a2, b2) == 32.0)
+
+
+def test_k_blocks_are_added_in_float32() -> None:
+    # kernel.py (9b4e978) fp8_gemm_kernel: ``accumulator = tl.zeros(..., dtype=tl.float32)`` and
+    # ``accumulator += tl.dot(a, b) * a_s[:, None] * b_s[None, :]``: each K block's scaled dot is added in FP32.
+    # x = [1, 0, ...] in K block 0 and [2**-30, 0, ...] in block 1, w = ones. ue8m0 scales make each block exact:
+    # 1 and 2**-30. In float32 (24 bits) 1 + 2**-30 is 1.
+    x = np.zeros((1, 256))
+    x[0, 0], x[0, 128] = 1.0, 2.0**-30
+    w = np.ones((1, 256))
+    assert fp8.blockwise_fp8_matmul(x, w, pow2=True).tolist() == [[1.0]]
+    assert fp8.blockwise_fp8_matmul(x, w, pow2=True, bits=None).tolist() == [[1.0]]

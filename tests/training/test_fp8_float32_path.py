@@ -79,6 +79,12 @@ def test_24_bits_on_the_smallest_products_is_exact() -> None:
     v = 1.125 * 2.0**-52
     a, b = _one_product(v, v, 1)
     assert fp8.limited_matmul(a, b, bits=24, group=1, promote_every=None)[0, 0] == 81 * 2.0**-110
+    # operands just under 2**-52: 1.5 x 2**-53 squared is 9 x 2**-108, in [2**-105, 2**-104): e = -104 and the
+    # scale 2**(24 + 104) = 2**128 is infinite in float32, so such operands must take the float64 path
+    w = 1.5 * 2.0**-53
+    a, b = _one_product(w, w, 1)
+    assert fp8.limited_matmul(a, b, bits=24, group=1, promote_every=None)[0, 0] == 9 * 2.0**-108
+    assert fp8.group_sums(a, b, bits=24, group=1)[0, 0, 0] == 9 * 2.0**-108
 
 
 @pytest.mark.parametrize("swap", [False, True])
@@ -95,11 +101,11 @@ def test_tiny_operands_do_not_overflow_the_cut(swap: bool) -> None:
 
 @pytest.mark.parametrize("swap", [False, True])
 def test_huge_products_that_cancel_give_zero(swap: bool) -> None:
-    # 2**100 x 2**40 = 2**140 and 2**100 x -2**40: each beyond float32 (inf and -inf, whose sum is NaN); in
+    # 2**90 x 2**40 = 2**130 and 2**90 x -2**40: each beyond float32 (inf and -inf, whose sum is NaN); in
     # float64 they cancel exactly, and the product is 0.
     a = np.zeros((1, 32))
     b = np.zeros((32, 1))
-    big, small = (2.0**40, 2.0**100) if swap else (2.0**100, 2.0**40)
+    big, small = (2.0**40, 2.0**90) if swap else (2.0**90, 2.0**40)
     a[0, :2] = big
     b[:2, 0] = small, -small
     assert fp8.limited_matmul(a, b, promote_every=None)[0, 0] == 0.0

@@ -49,3 +49,13 @@ def test_aligned_group_sum_is_rounded_to_bits_in_the_mode_asked() -> None:
     kw = {"bits": 3, "group": 4, "promote_every": None, "align_accumulator": True}
     assert fp8.limited_matmul(a, b, **kw).tolist() == [[10.0]]
     assert fp8.limited_matmul(a, b, mode="nearest", **kw).tolist() == [[12.0]]
+
+
+def test_products_align_per_output_without_the_register() -> None:
+    # the same rows as above with the register not aligned (the default): each group's sum, not rounded.
+    # Row 0: aligned to |-4| (last kept bit 1): -4 (aligned to the signed largest, -0.5, it would be -5.5).
+    # Row 1: aligned to 1 (last kept bit 0.25): 2.5 (aligned to another row's 4 or 64, 1). Row 2: 64.
+    a = np.array([[-4.0, -0.5, -0.5, -0.5], [1.0, 0.5, 0.5, 0.5], [64.0, 0.0, 0.0, 0.0]])
+    b = np.ones((4, 1))
+    assert fp8.group_sums(a, b, bits=3, group=4).tolist() == [[[-4.0], [2.5], [64.0]]]
+    assert fp8.limited_matmul(a, b, bits=3, group=4, promote_every=None).tolist() == [[-4.0], [2.5], [64.0]]
