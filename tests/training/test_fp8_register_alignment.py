@@ -59,3 +59,18 @@ def test_products_align_per_output_without_the_register() -> None:
     b = np.ones((4, 1))
     assert fp8.group_sums(a, b, bits=3, group=4).tolist() == [[[-4.0], [2.5], [64.0]]]
     assert fp8.limited_matmul(a, b, bits=3, group=4, promote_every=None).tolist() == [[-4.0], [2.5], [64.0]]
+
+
+def test_promotion_adds_into_float32() -> None:
+    # V3 report Section 3.3.2: at each promotion the partial result is copied to FP32 registers on the CUDA
+    # cores and added there. Two groups promoted one by one: 1 (= 1 x 1) and 2**-30 (= 2**-15 x 2**-15), each
+    # exact in the 14-bit register; their FP32 sum is 1, since 1 + 2**-30 needs 31 bits.
+    a = np.zeros((1, 64))
+    a[0, 0], a[0, 32] = 1.0, 2.0**-15
+    b = a.T.copy()
+    for align in (False, True):
+        assert fp8.limited_matmul(a, b, promote_every=32, align_accumulator=align).tolist() == [[1.0]]
+    sums = np.array([1.0, 2.0**-30]).reshape(2, 1, 1)
+    assert fp8.accumulate(sums, 32, 32).tolist() == [[1.0]]
+    # never promoted, the 14-bit register holding 1 truncates 2**-30 just the same
+    assert fp8.accumulate(sums, 32, None).tolist() == [[1.0]]
