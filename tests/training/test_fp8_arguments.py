@@ -186,3 +186,23 @@ def test_all_codes_are_the_256_bytes_in_order(fmt: str) -> None:
     assert v[0x80] == 0.0 and np.signbit(v[0x80])
     # 1.0: E4M3 0 0111 000 = 0x38 (bias 7); E5M2 0 01111 00 = 0x3C (bias 15)
     assert v[{"E4M3": 0x38, "E5M2": 0x3C}[fmt]] == 1.0
+
+
+def test_emulated_gemm_refuses_a_vector() -> None:
+    with pytest.raises(ValueError, match="a and b must"):
+        fp8.limited_matmul(np.ones(4), np.ones((4, 1)), bits=3, group=2, promote_every=None)
+    with pytest.raises(ValueError, match="a and b must"):
+        fp8.group_sums(np.ones((1, 4)), np.ones(4), bits=3, group=2)
+
+
+def test_quantise_names_x() -> None:
+    with pytest.raises(ValueError, match="^x must"):
+        fp8.quantise(np.ones(128), (1, 128))
+    with pytest.raises(fp8.NonFiniteInputError, match="^x has 1 non-finite"):
+        fp8.quantise(np.array([[1.0, np.inf]]), (1, 2))
+
+
+def test_round_to_bits_works_in_float64_for_half_precision_input() -> None:
+    # 0.75 = 0.11b keeps its value at 20 bits; in float16 the intermediate 0.75 x 2**20 would overflow (max 65504)
+    got = fp8.round_to_bits(np.array([0.75, -3.0], dtype=np.float16), 20)
+    assert got.tolist() == [0.75, -3.0]

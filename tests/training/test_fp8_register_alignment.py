@@ -74,3 +74,14 @@ def test_promotion_adds_into_float32() -> None:
     assert fp8.accumulate(sums, 32, 32).tolist() == [[1.0]]
     # never promoted, the 14-bit register holding 1 truncates 2**-30 just the same
     assert fp8.accumulate(sums, 32, None).tolist() == [[1.0]]
+
+
+def test_register_rounds_in_the_mode_asked() -> None:
+    # groups of one, a 3-bit register: 4, 8, 10 (101 0b) stay exact; 10 + 1 = 11 = 1011b is cut to 10 (truncate)
+    # or rounded to 12 (101.1b -> 110b, half to even)
+    a, b = np.array([[4.0, 4.0, 2.0, 1.0]]), np.ones((4, 1))
+    assert fp8.limited_matmul(a, b, bits=3, group=1, promote_every=None).tolist() == [[10.0]]
+    assert fp8.limited_matmul(a, b, bits=3, group=1, promote_every=None, mode="nearest").tolist() == [[12.0]]
+    sums = np.array([4.0, 4.0, 2.0, 1.0]).reshape(4, 1, 1)
+    assert fp8.accumulate(sums, 1, None, bits=3).tolist() == [[10.0]]
+    assert fp8.accumulate(sums, 1, None, bits=3, mode="nearest").tolist() == [[12.0]]
