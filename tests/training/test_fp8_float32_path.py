@@ -85,6 +85,9 @@ def test_24_bits_on_the_smallest_products_is_exact() -> None:
     a, b = _one_product(w, w, 1)
     assert fp8.limited_matmul(a, b, bits=24, group=1, promote_every=None)[0, 0] == 9 * 2.0**-108
     assert fp8.group_sums(a, b, bits=24, group=1)[0, 0, 0] == 9 * 2.0**-108
+    # one operand on the bound, the other under it: 2**-52 x 1.5 x 2**-53 = 3 x 2**-106, again e = -104
+    for a, b in (_one_product(w, 2.0**-52, 1), _one_product(2.0**-52, w, 1)):
+        assert fp8.limited_matmul(a, b, bits=24, group=1, promote_every=None)[0, 0] == 3 * 2.0**-106
 
 
 @pytest.mark.parametrize("swap", [False, True])
@@ -93,6 +96,11 @@ def test_tiny_operands_do_not_overflow_the_cut(swap: bool) -> None:
     a, b = _one_product(2.0**-50, 2.0**-70) if swap else _one_product(2.0**-70, 2.0**-50)
     assert fp8.limited_matmul(a, b, promote_every=None)[0, 0] == 2.0**-120
     assert fp8.group_sums(a, b)[0, 0, 0] == 2.0**-120
+    # the same with no zero operand anywhere: 32 products 2**-120 sum to 2**-115
+    a, b = np.full((1, 32), 2.0**-70), np.full((32, 1), 2.0**-50)
+    if swap:
+        a, b = b.T.copy(), a.T.copy()
+    assert fp8.limited_matmul(a, b, promote_every=None)[0, 0] == 2.0**-115
     # 2**-59 x 2**-59 = 2**-118: e = -117, a scale of 2**131 (this once gave inf, with operands down to 2**-60
     # let through to float32); 32 of them sum to 2**-113.
     a, b = np.full((1, 32), 2.0**-59), np.full((32, 1), 2.0**-59)
