@@ -200,9 +200,9 @@ def test_quantise_names_x() -> None:
         fp8.quantise(np.ones(128), (1, 128))
     with pytest.raises(fp8.NonFiniteInputError, match="^x has 1 non-finite"):
         fp8.quantise(np.array([[1.0, np.inf]]), (1, 2))
-    # the count is of the non-finite values: a NaN and an infinity beside one finite value make 2
+    # the count is of the non-finite values: a NaN and an infinity beside four finite values make 2
     with pytest.raises(fp8.NonFiniteInputError, match="^x has 2 non-finite"):
-        fp8.quantise(np.array([[np.nan, np.inf, 1.0, 2.0]]), (1, 2))
+        fp8.quantise(np.array([[np.nan, np.inf, 1.0, 2.0, 3.0, 4.0]]), (1, 2))
 
 
 def test_round_to_bits_works_in_float64_for_half_precision_input() -> None:

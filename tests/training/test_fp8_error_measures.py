@@ -6,6 +6,7 @@ Expected values are worked from the docstrings' formulas with numbers chosen so 
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -71,3 +72,18 @@ def test_power_of_two_scale_rounds_up_a_float32_scale() -> None:
     # to a power of two it is 2**24 (in float64), never 2**23 < s.
     s = np.array([2.0**23 + 1, 2.0**-8, 3.0], dtype=np.float32)
     assert fp8.power_of_two_scale(s).tolist() == [2.0**24, 2.0**-8, 4.0]
+
+
+@pytest.mark.parametrize("pow2", [False, True])
+def test_release_rule_on_a_zero_tile_is_nan_without_warnings(pow2: bool) -> None:
+    # amax_floor=0 is the release kernel's s = amax / 448: an all-zero tile gets s = 0 (and 2**ceil(log2 0) =
+    # 2**-inf = 0 with pow2), and its values 0 / 0 = NaN. That NaN is the documented result, so numpy's
+    # divide-by-zero (log2 0) and invalid (0 / 0) warnings are silenced, not raised.
+    x = np.zeros((1, 256))
+    x[0, 128:] = 1.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        q = fp8.quantise(x, (1, 128), pow2=pow2, amax_floor=0.0)
+    assert q.scales[0, 0] == 0.0
+    assert np.isnan(q.values[0, :128].astype(np.float64)).all()
+    assert np.all(q.values[0, 128:].astype(np.float64) == (256.0 if pow2 else 448.0))
