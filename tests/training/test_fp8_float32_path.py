@@ -118,3 +118,19 @@ def test_huge_products_that_cancel_give_zero(swap: bool) -> None:
     b[:2, 0] = small, -small
     assert fp8.limited_matmul(a, b, promote_every=None)[0, 0] == 0.0
     assert fp8.group_sums(a, b)[0, 0, 0] == 0.0
+
+
+def test_aligned_register_sum_past_2_to_the_24_stays_exact() -> None:
+    # bits = 19 with groups of 32 is the widest setting float32 takes (19 + log2 32 = 24), with the register
+    # aligned. Group 1: 4095 x 33 + 64 x 1 = 135135 + 64 = 135199 (18 bits), so the register holds 135199.
+    # Group 2: 32 products 4095 x 127 = 520065, in [2**18, 2**19): the last kept bit is 2**0 and every term is
+    # whole. Their exact sum with the register: 32 x 520065 + 135199 = 16777279 = 2**24 + 63 (25 bits), which
+    # truncated to 19 bits (last bit 2**6) is 2**24. A float32 sum would have rounded 2**24 + 63, odd and past
+    # 2**24 (spacing 2), to the even 2**24 + 64, which 19 bits keep whole.
+    a = np.zeros((1, 64))
+    b = np.zeros((64, 1))
+    a[0, :2], b[:2, 0] = (4095.0, 64.0), (33.0, 1.0)
+    a[0, 32:], b[32:, 0] = 4095.0, 127.0
+    assert (a @ b)[0, 0] == 2**24 + 63
+    got = fp8.limited_matmul(a, b, bits=19, group=32, promote_every=None, align_accumulator=True)
+    assert got[0, 0] == 2.0**24
