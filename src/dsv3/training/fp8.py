@@ -276,7 +276,8 @@ def int8_quantise_dequantise(x: np.ndarray, block: tuple[int, int]) -> np.ndarra
         raise TileSizeError(f"block {br}x{bc} does not divide the {rows}x{cols} matrix")
     tiles = a.reshape(rows // br, br, cols // bc, bc)
     s = np.maximum(np.abs(tiles).max(axis=(1, 3)), AMAX_FLOOR)[:, None, :, None] / 127.0
-    return (np.clip(np.rint(tiles / s), -127, 127) * s).reshape(rows, cols)
+    # |x| <= amax, so |x / s| <= 127 (up to one rounding of the division) and rint keeps it in [-127, 127]
+    return (np.rint(tiles / s) * s).reshape(rows, cols)
 
 
 def relative_error(approx: np.ndarray, exact: np.ndarray) -> float:
@@ -334,10 +335,13 @@ def round_to_bits(x: np.ndarray, bits: int, mode: str = "truncate") -> np.ndarra
 
 
 def _narrow_ok(a: np.ndarray, b: np.ndarray, bits: int, group: int) -> bool:
-    """Whether float32 holds every product, cut term and group sum exactly (FP8-like inputs, bits <= ~19).
+    """Whether float32 holds every product and cut term exactly (FP8-like inputs, bits <= ~19).
 
-    Products of values with at most 12 significant bits are exact in float32; so are the cut terms and
-    their sums while ``bits + log2(group) <= 24``, away from float32's exponent limits.
+    Products of values with at most 12 significant bits are exact in float32 (24 bits), and finite while
+    ``|a|, |b| < 2**60``. The cut scales a group's products by ``2**(bits - e)``, ``e`` the frexp exponent of
+    the largest; with every nonzero operand at least ``2**-52`` the products are at least ``2**-104``, so
+    ``e >= -103`` and the scale is at most ``2**127``, finite in float32, while ``bits <= 24``. The sums are
+    taken in float64. ``bits + log2(group) <= 24`` asks a little more than ``bits <= 24`` for larger groups.
     """
     return bool(
         bits + math.ceil(math.log2(group)) <= 24
@@ -345,8 +349,8 @@ def _narrow_ok(a: np.ndarray, b: np.ndarray, bits: int, group: int) -> bool:
         and np.array_equal(round_to_bits(b, 12), b)
         and np.all(np.abs(a) < 2.0**60)
         and np.all(np.abs(b) < 2.0**60)
-        and np.all((a == 0) | (np.abs(a) > 2.0**-60))
-        and np.all((b == 0) | (np.abs(b) > 2.0**-60))
+        and np.all((a == 0) | (np.abs(a) >= 2.0**-52))
+        and np.all((b == 0) | (np.abs(b) >= 2.0**-52))
     )
 
 
@@ -363,26 +367,23 @@ def _cut_group_sums(p: np.ndarray, bits: int, mode: str) -> np.ndarray:
     return cut(scaled, out=scaled).sum(axis=1, dtype=np.float64) / inv_ulp
 
 
-def _group_sum(p: np.ndarray, acc: np.ndarray, bits: int, mode: str, align_accumulator: bool) -> np.ndarray:
-    """One tensor-core addition: align the products of a group (axis 0) and the register, cut, add, round.
+def _group_sum(p: np.ndarray, acc: np.ndarray, bits: int, mode: str) -> np.ndarray:
+    """One tensor-core addition with the register aligned too: align a group (axis 0) and the register, cut, add.
 
-    ``p`` has shape (G, M, N); ``acc`` (M, N). The group's exponent is that of the largest product
-    (and of the register too when ``align_accumulator``); each term keeps the bits from that exponent down to
-    ``bits - 1`` places below it; the exact sum of the kept terms and the register is rounded to ``bits``.
+    ``p`` has shape (G, M, N); ``acc`` (M, N). The group's exponent is that of the largest magnitude among its
+    products and the register; each term keeps the bits from that exponent down to ``bits - 1`` places below
+    it; the exact sum of the kept terms is rounded to ``bits``. (With the register not aligned, the products'
+    cut does not depend on it: :func:`_cut_group_sums` and :func:`accumulate` do that reading.)
     """
-    big = np.maximum(p.max(axis=0), -p.min(axis=0))
-    if align_accumulator:
-        big = np.maximum(big, np.abs(acc))
+    big = np.maximum(np.maximum(p.max(axis=0), -p.min(axis=0)), np.abs(acc))
     _, e = np.frexp(big)  # big = m * 2**e, 0.5 <= m < 1: the leading bit has weight 2**(e - 1)
     inv_ulp = np.ldexp(1.0, bits - e).astype(p.dtype)  # last kept bit weighs 2**(e - bits); a power of two
     cut = np.trunc if mode == "truncate" else np.rint
     scaled = np.multiply(p, inv_ulp, out=p)  # exact: a power-of-two scaling
     units = cut(scaled, out=scaled).sum(axis=0, dtype=np.float64)  # integers below 2**(bits + 5): exact
     inv_ulp = inv_ulp.astype(np.float64)
-    if align_accumulator:
-        units += cut(acc * inv_ulp)
-        return round_to_bits(units / inv_ulp, bits, mode)
-    return round_to_bits(acc + units / inv_ulp, bits, mode)
+    units += cut(acc * inv_ulp)
+    return round_to_bits(units / inv_ulp, bits, mode)
 
 
 def _check_gemm(a: object, b: object, bits: int, group: int, mode: str) -> tuple[np.ndarray, np.ndarray, int, int]:
@@ -447,7 +448,7 @@ def limited_matmul(
                 total = total + acc.astype(np.float32)
                 acc = np.zeros((m, n))
             p = at[start : start + group, :, None] * b[start : start + group, None, :]
-            acc = _group_sum(p, acc, bits, mode, align_accumulator)
+            acc = _group_sum(p, acc, bits, mode)
         return (total + acc.astype(np.float32)).astype(np.float64)
     # Otherwise the cut of the products does not depend on the register: cut all groups at once, then run
     # the (cheap) register additions in order.
