@@ -1,0 +1,296 @@
+"""GRPO's pieces on tiny cases worked by hand (DeepSeekMath arXiv:2402.03300 Eqs. 3-4 and Appendix A.1.6;
+DeepSeek-V3 report Eqs. 26-28): edges at the exact bounds, defaults, each refusal's field, and one
+update of the toy followed step by step."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dsv3.training import grpo
+
+# --- group advantages (Eq. 28) -------------------------------------------------------------------
+
+
+def test_a_group_of_two_is_enough() -> None:
+    # [1, 0]: mean 1/2, population std 1/2 -> (+1, -1).  [3, 3]: no spread -> 0.
+    adv = grpo.group_advantages(np.array([[1.0, 0.0], [3.0, 3.0]]))
+    np.testing.assert_array_equal(adv, [[1.0, -1.0], [0.0, 0.0]])
+
+
+def test_advantages_of_a_group_with_a_large_spread() -> None:
+    # [0, 4]: mean 2, std 2 -> (-1, +1); the spread (> 1) divides, it is not replaced.
+    np.testing.assert_array_equal(grpo.group_advantages([[0.0, 4.0]]), [[-1.0, 1.0]])
+    # Integer rewards are read as floats: [0, 1, 2] -> mean 1, std sqrt(2/3).
+    s = math.sqrt(2 / 3)
+    np.testing.assert_allclose(grpo.group_advantages(np.array([[0, 1, 2]])), [[-1 / s, 0.0, 1 / s]])
+
+
+def test_advantages_are_per_row_even_for_a_square_batch() -> None:
+    # Two groups of two: each row uses its own mean and spread (a square batch would broadcast silently
+    # along the wrong axis). Row 0: [2, 0] -> (+1, -1); row 1: [5, 7] -> (-1, +1).
+    np.testing.assert_array_equal(grpo.group_advantages([[2.0, 0.0], [5.0, 7.0]]), [[1.0, -1.0], [-1.0, 1.0]])
+
+
+@pytest.mark.parametrize("bad", [np.inf, -np.inf, np.nan])
+def test_rewards_must_be_finite(bad: float) -> None:
+    with pytest.raises(ValueError, match="rewards"):
+        grpo.group_advantages(np.array([[1.0, bad]]))
+
+
+def test_rewards_must_be_a_matrix() -> None:
+    with pytest.raises(ValueError, match="rewards"):
+        grpo.group_advantages(np.zeros((2, 2, 2)))
+    with pytest.raises(grpo.GroupSizeError):
+        grpo.group_advantages(np.zeros((3, 1)))
+    # GroupSizeError is a ValueError, so callers catching ValueError see it too.
+    assert issubclass(grpo.GroupSizeError, ValueError)
+
+
+# --- KL estimator (Eq. 27) and the clipped surrogate (Eq. 26) ----------------------------------
+
+
+def test_kl_estimate_elementwise() -> None:
+    # pi = 0.25, pi_ref = 0.5: x = 2, x - ln x - 1 = 1 - ln 2.  pi = 0.5, pi_ref = 0.25: ln 2 - 1/2.
+    got = grpo.kl_estimate(np.log([0.25, 0.5]), np.log([0.5, 0.25]))
+    np.testing.assert_allclose(got, [1 - math.log(2), math.log(2) - 0.5])
+    # Plain lists are accepted.
+    assert grpo.kl_estimate([0.0], [0.0]).tolist() == [0.0]
+
+
+def test_clip_edges() -> None:
+    # eps = 0.2, rho exactly 1 + eps or 1 - eps: clipped and unclipped terms agree.
+    assert grpo.clipped_surrogate(1.2, 2.0, 0.2) == pytest.approx(2.4)
+    assert grpo.clipped_surrogate(0.8, -2.0, 0.2) == pytest.approx(-1.6)
+    # eps = 1 is allowed (a fraction): the clip range is [0, 2]. rho = 3, A = 1 -> 2.
+    assert grpo.clipped_surrogate(3.0, 1.0, 1.0) == pytest.approx(2.0)
+    # eps = 0: any ratio is clipped to 1 when that lowers the objective. rho = 2, A = 1 -> 1; rho = 0.5, A = -1 -> -1.
+    np.testing.assert_allclose(grpo.clipped_surrogate([2.0, 0.5], [1.0, -1.0], 0.0), [1.0, -1.0])
+    with pytest.raises(ValueError, match="^eps must"):
+        grpo.clipped_surrogate(1.0, 1.0, -0.1)
+
+
+def test_grpo_objective_by_hand() -> None:
+    # Two samples, logp_old = log 0.5 each, eps = 0.2, beta = 0.5.
+    # Sample 0: pi = 0.8 -> rho = 1.6, A = +1 -> clipped 1.2; pi_ref = 0.4 -> x = 0.5, KL = 0.5 + ln 2 - 1.
+    # Sample 1: pi = 0.5 -> rho = 1,   A = -2 -> -2;         pi_ref = 0.5 -> KL = 0.
+    # mean = (1.2 - 0.5 (ln 2 - 0.5) - 2) / 2.
+    logp, old, ref = np.log([0.8, 0.5]), np.log([0.5, 0.5]), np.log([0.4, 0.5])
+    got = grpo.grpo_objective(logp, old, ref, np.array([1.0, -2.0]), eps=0.2, beta=0.5)
+    assert isinstance(got, float)
+    assert got == pytest.approx((1.2 - 0.5 * (math.log(2) - 0.5) - 2.0) / 2)
+    # beta = 0 is allowed (no KL term): (1.2 - 2) / 2.
+    assert grpo.grpo_objective(logp, old, ref, np.array([1.0, -2.0]), eps=0.2, beta=0.0) == pytest.approx(-0.4)
+    with pytest.raises(ValueError, match="^beta must"):
+        grpo.grpo_objective(logp, old, ref, np.array([1.0, -2.0]), eps=0.2, beta=-0.1)
+    with pytest.raises(ValueError, match="^eps must"):
+        grpo.grpo_objective(logp, old, ref, np.array([1.0, -2.0]), eps=1.1, beta=0.0)
+
+
+def test_gradient_coefficient_by_hand() -> None:
+    # eps = 0.2, beta = 0.5, logp_old = log 0.5.
+    # 0: pi 0.8, rho 1.6 > 1.2, A = +1: clip binds -> surrogate 0; KL: 0.5 (0.4/0.8 - 1) = -0.25.
+    # 1: pi 0.5, rho 1,         A = -2: -> -2;                      KL: 0.5 (0.5/0.5 - 1) = 0.
+    # 2: pi 0.3, rho 0.6 < 0.8, A = +1: clip does not bind for A > 0 -> 0.6; KL: 0.5 (0.6/0.3 - 1) = 0.5.
+    # 3: pi 0.3, rho 0.6 < 0.8, A = -1: clip binds -> 0;             KL: 0.5 (0.3/0.3 - 1) = 0.
+    # 4: pi 0.8, rho 1.6,       A = -1: does not bind -> -1.6;       KL: 0.5 (0.8/0.8 - 1) = 0.
+    # 5: pi 0.8, rho 1.6,       A =  0: -> 0.
+    logp = np.log([0.8, 0.5, 0.3, 0.3, 0.8, 0.8])
+    old = np.log([0.5] * 6)
+    ref = np.log([0.4, 0.5, 0.6, 0.3, 0.8, 0.8])
+    adv = [1.0, -2.0, 1.0, -1.0, -1.0, 0.0]
+    got = grpo.objective_gradient_coefficient(logp, old, ref, adv, eps=0.2, beta=0.5)
+    np.testing.assert_allclose(got, [-0.25, -2.0, 1.1, 0.0, -1.6, 0.0], atol=1e-12)
+
+
+# --- the task, the policy and its helpers -------------------------------------------------------
+
+
+def test_addition_task_of_one_and_two_digits() -> None:
+    assert grpo.AdditionTask().max_digit == 9  # the default: digits 0..9
+    task = grpo.AdditionTask(1)
+    # questions in row-major (a, b) order: (0,0), (0,1), (1,0), (1,1); sums 0, 1, 1, 2
+    assert task.questions.tolist() == [[0, 0], [0, 1], [1, 0], [1, 1]]
+    assert task.correct.tolist() == [0, 1, 1, 2]
+    assert (task.n_questions, task.n_answers) == (4, 3)
+    t2 = grpo.AdditionTask(2)
+    assert (t2.n_questions, t2.n_answers) == (9, 5)
+    assert t2.questions[5].tolist() == [1, 2] and t2.correct[5] == 3
+    # reward: question 3 is 1 + 1 = 2; answer 2 is right, 1 wrong; rewards are floats
+    r = task.reward(np.array([3, 3, 0]), np.array([2, 1, 0]))
+    assert r.dtype == np.float64 and r.tolist() == [1.0, 0.0, 1.0]
+
+
+def test_log_softmax_by_hand_and_stably() -> None:
+    # [0, ln 3] -> log(1/4), log(3/4), each row on its own.
+    got = grpo.log_softmax(np.array([[0.0, math.log(3)], [5.0, 5.0]]))
+    np.testing.assert_allclose(got, np.log([[0.25, 0.75], [0.5, 0.5]]))
+    # large logits do not overflow: [1000, 1000 + ln 3] is the same distribution
+    np.testing.assert_allclose(grpo.log_softmax(np.array([[1000.0, 1000.0 + math.log(3)]])), np.log([[0.25, 0.75]]))
+    # one row of shape (3,) works along its only axis
+    np.testing.assert_allclose(grpo.log_softmax(np.zeros(3)), np.log([1 / 3] * 3))
+
+
+def test_reference_logits_defaults_and_noise_free_case() -> None:
+    task = grpo.AdditionTask(1)  # answers 0, 1, 2; sums 0, 1, 1, 2
+    # noise = 0: logit -skill x |answer - sum| exactly; the default skill is 0.3.
+    got = grpo.reference_logits(task, np.random.default_rng(0), noise=0.0)
+    expect = -0.3 * np.array([[0, 1, 2], [1, 0, 1], [1, 0, 1], [2, 1, 0]])
+    np.testing.assert_allclose(got, expect)
+    # skill = 0 and the default noise of 1: standard normals drawn in one (questions, answers) block.
+    got = grpo.reference_logits(task, np.random.default_rng(5), skill=0.0)
+    np.testing.assert_array_equal(got, np.random.default_rng(5).standard_normal((4, 3)))
+    # noise 2, skill 1: 2 x the same normals minus the distance
+    got = grpo.reference_logits(task, np.random.default_rng(5), skill=1.0, noise=2.0)
+    np.testing.assert_allclose(got, expect / 0.3 + 2 * np.random.default_rng(5).standard_normal((4, 3)))
+    with pytest.raises(ValueError, match="^skill must"):
+        grpo.reference_logits(task, np.random.default_rng(0), skill=-1.0)
+    with pytest.raises(ValueError, match="^noise must"):
+        grpo.reference_logits(task, np.random.default_rng(0), noise=-1.0)
+
+
+def test_expected_reward_and_all_wrong_share_by_hand() -> None:
+    task = grpo.AdditionTask(1)  # right answers 0, 1, 1, 2
+    # Question 0 puts 3/4 on its right answer 0, the others are uniform (1/3 each).
+    logits = np.zeros((4, 3))
+    logits[0] = np.log([3.0, 0.5, 0.5])  # 3/4, 1/8, 1/8
+    assert grpo.expected_reward(task, logits) == pytest.approx((0.75 + 3 / 3) / 4)
+    # all wrong in a group of 2: (1/4)^2 for question 0, (2/3)^2 for the three others
+    assert grpo.all_wrong_share(task, logits, 2) == pytest.approx((1 / 16 + 3 * 4 / 9) / 4)
+    # a group of one (the bound) is allowed: 1 - p
+    assert grpo.all_wrong_share(task, logits, 1) == pytest.approx((0.25 + 3 * 2 / 3) / 4)
+    for bad in (0, True, 2.0):
+        with pytest.raises(ValueError, match="group_size"):
+            grpo.all_wrong_share(task, logits, bad)
+
+
+# --- the toy's settings -------------------------------------------------------------------------
+
+
+def test_toy_config_defaults() -> None:
+    cfg = grpo.ToyConfig()
+    assert (cfg.updates, cfg.questions_per_update, cfg.group_size, cfg.inner_steps) == (300, 16, 8, 4)
+    assert (cfg.lr, cfg.eps, cfg.beta, cfg.critic_lr) == (3.0, 0.2, 0.04, 0.3)
+
+
+@pytest.mark.parametrize("name", ["updates", "questions_per_update", "group_size", "inner_steps"])
+def test_toy_config_counts(name: str) -> None:
+    assert getattr(grpo.ToyConfig(**{name: 1}), name) == 1  # 1 is the smallest allowed
+    for bad in (0, True, 2.0):
+        with pytest.raises(ValueError, match=f"^{name} must"):
+            grpo.ToyConfig(**{name: bad})
+
+
+@pytest.mark.parametrize(("name", "bad"), [("lr", 0.0), ("eps", 1.5), ("beta", -0.1), ("critic_lr", 0.0)])
+def test_toy_config_rates(name: str, bad: float) -> None:
+    with pytest.raises(ValueError, match=f"^{name} must"):
+        grpo.ToyConfig(**{name: bad})
+
+
+def test_toy_config_edges_allowed() -> None:
+    cfg = grpo.ToyConfig(eps=0.0, beta=0.0)
+    assert (cfg.eps, cfg.beta) == (0.0, 0.0)
+    assert grpo.ToyConfig(eps=1.0).eps == 1.0
+
+
+# --- one policy step, by hand --------------------------------------------------------------------
+
+
+def test_one_policy_step_by_hand() -> None:
+    # Two questions, two answers, uniform logits (pi = 1/2 everywhere) which are also old and reference.
+    # Samples of question 0: answer 0 with A = +1, answer 1 with A = -1. rho = 1, KL coefficient 0, so
+    # coef = (1, -1). Gradient on question 0's logits: 1 x ([1, 0] - [1/2, 1/2]) - 1 x ([0, 1] - [1/2, 1/2])
+    # = [1, -1]; question 1 is not sampled and keeps its logits. Step: lr x grad / 2 samples.
+    logits = np.zeros((2, 2))
+    q, a = np.array([0, 0]), np.array([0, 1])
+    half = np.log([0.5, 0.5])
+    cfg = grpo.ToyConfig(lr=3.0)
+    got = grpo._policy_step(logits, q, a, half, half, np.array([1.0, -1.0]), cfg)
+    np.testing.assert_allclose(got, [[1.5, -1.5], [0.0, 0.0]])
+    # One sample of question 1, answer 1, A = +2: coef 2, grad [0 - 1/2, 1 - 1/2] x 2 = [-1, 1], / 1 sample.
+    got = grpo._policy_step(logits, np.array([1]), np.array([1]), half[:1], half[:1], np.array([2.0]), cfg)
+    np.testing.assert_allclose(got, [[0.0, 0.0], [-3.0, 3.0]])
+
+
+def test_clip_share_by_hand() -> None:
+    # Policy pi(.|0) = [0.8, 0.2] against old 1/2: rho = 1.6 and 0.4. eps = 0.2.
+    # sample 0 (answer 0, A > 0, rho 1.6 > 1.2): binds; sample 1 (answer 1, A < 0, rho 0.4 < 0.8): binds;
+    # sample 2 (answer 0, A < 0): does not; sample 3 (answer 1, A > 0): does not -> 2 of 4.
+    logits = np.log([[0.8, 0.2]])
+    q, a = np.zeros(4, dtype=int), np.array([0, 1, 0, 1])
+    old = np.log([0.5] * 4)
+    share = grpo._clip_share(logits, q, a, old, np.array([1.0, -1.0, -1.0, 1.0]), 0.2)
+    assert share == pytest.approx(0.5)
+    # rho exactly on the edge, 1 + eps with eps = 0 (rho = 1): not beyond it, so not binding.
+    assert grpo._clip_share(np.zeros((1, 2)), q[:2], a[:2], np.log([0.5, 0.5]), np.array([1.0, -1.0]), 0.0) == 0.0
+
+
+def test_record_by_hand() -> None:
+    # Every question puts [1/2, 1/4, 1/4] on answers 0, 1, 2; the reference is uniform (log 1/3).
+    # KL(pi || ref) = 1/2 ln(3/2) + 2 x 1/4 ln(3/4) per question; right answers 0, 1, 1, 2.
+    t1 = grpo.AdditionTask(1)
+    logits = np.log(np.tile([0.5, 0.25, 0.25], (4, 1)))
+    ref = np.log(np.full((4, 3), 1 / 3))
+    row = grpo._record(t1, logits, ref, 7, 0.25)
+    assert row["update"] == 7 and row["clip_binding_share"] == 0.25
+    kl = 0.5 * math.log(1.5) + 2 * 0.25 * math.log(0.75)
+    assert row["kl_to_reference"] == pytest.approx(kl)
+    assert row["expected_reward"] == pytest.approx((0.5 + 0.25 + 0.25 + 0.25) / 4)
+    assert list(row) == ["update", "expected_reward", "kl_to_reference", "clip_binding_share"]
+
+
+# --- the critic's memory and the summary ----------------------------------------------------------
+
+
+def test_critic_memory_by_component() -> None:
+    parts = grpo.critic_memory_bytes(10.0, {"master": 4, "m": 2})
+    assert parts == {"master": 40.0, "m": 20.0}
+    with pytest.raises(ValueError, match="bytes_per_param"):
+        grpo.critic_memory_bytes(10.0, {})
+    with pytest.raises(ValueError, match="'m'"):
+        grpo.critic_memory_bytes(10.0, {"master": 4, "m": 0})
+    table = grpo.critic_memory_table(10.0, {"master": 4, "m": 2})
+    assert list(table.columns) == ["copy", "bytes_per_param", "bytes"]
+    assert table["copy"].tolist() == ["master", "m", "total"]
+    assert table["bytes_per_param"].tolist() == [4.0, 2.0, 6.0]
+    assert table["bytes"].tolist() == [40.0, 20.0, 60.0]
+
+
+def test_summarise_by_hand() -> None:
+    # A made-up history of 3 updates (4 rows).
+    h = pd.DataFrame(
+        {
+            "update": [0, 1, 2, 3],
+            "expected_reward": [0.1, 0.2, 0.4, 0.8],
+            "kl_to_reference": [0.0, 0.01, 0.02, 0.05],
+            "clip_binding_share": [0.0, 0.1, 0.2, 0.6],
+        }
+    )
+    table = grpo.summarise({"g": h, "c": h}, checkpoint=2)
+    assert list(table.columns) == [
+        "run",
+        "reward_start",
+        "reward_checkpoint",
+        "reward_end",
+        "updates",
+        "kl_end",
+        "clipped_share",
+    ]
+    row = table.iloc[0]
+    assert table["run"].tolist() == ["g", "c"]
+    assert (row["reward_start"], row["reward_checkpoint"], row["reward_end"]) == (0.1, 0.4, 0.8)
+    assert row["updates"] == 3 and row["kl_end"] == 0.05
+    # the start row (no update yet) is left out of the mean: (0.1 + 0.2 + 0.6) / 3
+    assert row["clipped_share"] == pytest.approx(0.3)
+    # checkpoint 1 (the first allowed) and 3 (the last update) are both inside a run of 3 updates
+    assert grpo.summarise({"g": h}, checkpoint=1).iloc[0]["reward_checkpoint"] == 0.2
+    assert grpo.summarise({"g": h}, checkpoint=3).iloc[0]["reward_checkpoint"] == 0.8
+    # the default checkpoint is 100: outside a run of 3 updates
+    with pytest.raises(ValueError, match="checkpoint"):
+        grpo.summarise({"g": h})
+    for bad in (0, 4):
+        with pytest.raises(ValueError, match="checkpoint"):
+            grpo.summarise({"g": h}, checkpoint=bad)
