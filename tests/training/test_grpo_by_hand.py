@@ -294,3 +294,132 @@ def test_summarise_by_hand() -> None:
     for bad in (0, 4):
         with pytest.raises(ValueError, match="checkpoint"):
             grpo.summarise({"g": h}, checkpoint=bad)
+
+
+# --- the toy's updates followed one sample at a time ----------------------------------------------
+
+
+def _probs(logits: np.ndarray) -> np.ndarray:
+    e = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _train_by_hand(task, start, seed: int, cfg, baseline: str) -> list[tuple[float, float, float]]:
+    """The toy written out sample by sample from its description (DeepSeekMath Algorithm 1 with a tabular
+    softmax policy): each update draws the questions, then a (questions, G) block of uniforms that pick
+    answers by inverse CDF of the old policy; the advantage is the group's (Eq. 28) or the critic's
+    whitened r - V(q); each inner step moves every logit by lr x mean over samples of
+    coef x (onehot(a) - pi(.|q)), coef = (rho A unless the clip binds) + beta (pi_ref/pi - 1).
+    Returns (expected reward, KL to the reference, clip share of the last inner step) per row."""
+    rng = np.random.default_rng(seed)
+    n_q, n_a = start.shape
+    p_ref = _probs(start)
+    logits = start.astype(float).copy()
+    value = [0.0] * n_q
+
+    def row(share: float) -> tuple[float, float, float]:
+        p = _probs(logits)
+        reward = sum(p[q, task.correct[q]] for q in range(n_q)) / n_q
+        kl = sum(p[q, k] * math.log(p[q, k] / p_ref[q, k]) for q in range(n_q) for k in range(n_a)) / n_q
+        return reward, kl, share
+
+    rows = [row(0.0)]
+    for _ in range(cfg.updates):
+        qs = rng.integers(n_q, size=cfg.questions_per_update)
+        u = rng.random((cfg.questions_per_update, cfg.group_size))
+        p_old = _probs(logits)
+        samples = []  # (question, answer, reward)
+        for i, q in enumerate(qs):
+            for j in range(cfg.group_size):
+                c, a = 0.0, n_a - 1
+                for k in range(n_a):
+                    c += p_old[q, k]
+                    if u[i, j] <= c:
+                        a = k
+                        break
+                samples.append((int(q), a, 1.0 if a == task.correct[q] else 0.0))
+        if baseline == "group":
+            adv = []
+            for i in range(cfg.questions_per_update):
+                r = [s[2] for s in samples[i * cfg.group_size : (i + 1) * cfg.group_size]]
+                mean = sum(r) / len(r)
+                sd = math.sqrt(sum((x - mean) ** 2 for x in r) / len(r))
+                adv += [(x - mean) / sd if sd > 0 else 0.0 for x in r]
+        else:
+            raw = [r - value[q] for q, _, r in samples]
+            mean = sum(raw) / len(raw)
+            sd = math.sqrt(sum((x - mean) ** 2 for x in raw) / len(raw))
+            adv = [(x - mean) / sd if sd > 0 else 0.0 for x in raw]
+            for q in set(s[0] for s in samples):
+                errs = [r - value[q] for qq, _, r in samples if qq == q]
+                value[q] += cfg.critic_lr * sum(errs) / len(errs)
+        for _ in range(cfg.inner_steps):
+            p = _probs(logits)
+            grad = np.zeros_like(logits)
+            binding = 0
+            for (q, a, _), A in zip(samples, adv):
+                rho = p[q, a] / p_old[q, a]
+                clipped = (A > 0 and rho > 1 + cfg.eps) or (A < 0 and rho < 1 - cfg.eps)
+                binding += clipped
+                coef = (0.0 if clipped else rho * A) + cfg.beta * (p_ref[q, a] / p[q, a] - 1)
+                for k in range(n_a):
+                    grad[q, k] += coef * ((k == a) - p[q, k])
+            share = binding / len(samples)
+            logits = logits + cfg.lr * grad / len(samples)
+        rows.append(row(share))
+    return rows
+
+
+@pytest.mark.parametrize("baseline", ["group", "critic"])
+def test_a_short_toy_run_follows_the_algorithm_sample_by_sample(baseline: str) -> None:
+    # AdditionTask(1): 4 questions, 3 answers. A skilled but noisy start (skill 1, noise 1), 3 updates
+    # of 2 questions x 3 answers, 2 inner steps, and a large lr so that the clip binds in some steps.
+    task = grpo.AdditionTask(1)
+    start = grpo.reference_logits(task, np.random.default_rng(1), skill=1.0, noise=1.0)
+    cfg = grpo.ToyConfig(updates=3, questions_per_update=2, group_size=3, inner_steps=2, lr=5.0, beta=0.5)
+    before = start.copy()
+    history = grpo.train(task, start, np.random.default_rng(4), cfg, baseline)
+    np.testing.assert_array_equal(start, before)  # the start (also the reference) is not changed
+    expect = _train_by_hand(task, start, 4, cfg, baseline)
+    assert list(history.columns) == ["update", "expected_reward", "kl_to_reference", "clip_binding_share"]
+    assert history["update"].tolist() == [0, 1, 2, 3]
+    np.testing.assert_allclose(history["expected_reward"], [e[0] for e in expect], rtol=1e-10)
+    np.testing.assert_allclose(history["kl_to_reference"], [e[1] for e in expect], rtol=1e-8, atol=1e-15)
+    np.testing.assert_allclose(history["clip_binding_share"], [e[2] for e in expect])
+    assert history["kl_to_reference"].iloc[0] == 0.0
+
+
+def test_the_clip_binds_somewhere_in_the_short_run() -> None:
+    # The hand run above is only a check of the clip if some step binds and some does not.
+    task = grpo.AdditionTask(1)
+    start = grpo.reference_logits(task, np.random.default_rng(1), skill=1.0, noise=1.0)
+    cfg = grpo.ToyConfig(updates=3, questions_per_update=2, group_size=3, inner_steps=2, lr=5.0, beta=0.5)
+    shares = [e[2] for e in _train_by_hand(task, start, 4, cfg, "group")[1:]]
+    assert any(0 < s < 1 for s in shares)
+
+
+def test_the_critic_runs_with_groups_of_one() -> None:
+    # Only GRPO needs a group: the critic variant learns from single samples.
+    task = grpo.AdditionTask(1)
+    start = np.zeros((4, 3))
+    cfg = grpo.ToyConfig(updates=2, questions_per_update=3, group_size=1, inner_steps=1)
+    history = grpo.train(task, start, np.random.default_rng(0), cfg, "critic")
+    expect = _train_by_hand(task, start, 0, cfg, "critic")
+    np.testing.assert_allclose(history["expected_reward"], [e[0] for e in expect], rtol=1e-10)
+    with pytest.raises(grpo.GroupSizeError):
+        grpo.train(task, start, np.random.default_rng(0), cfg, "group")
+
+
+def test_train_refuses_a_start_of_the_wrong_shape() -> None:
+    task = grpo.AdditionTask(1)
+    with pytest.raises(ValueError, match="start"):
+        grpo.train(task, np.zeros((3, 4)), np.random.default_rng(0), grpo.ToyConfig(updates=1))
+
+
+def test_the_default_baseline_is_the_group() -> None:
+    task = grpo.AdditionTask(1)
+    start = grpo.reference_logits(task, np.random.default_rng(1), skill=1.0)
+    cfg = grpo.ToyConfig(updates=2, questions_per_update=2, group_size=3, inner_steps=1)
+    history = grpo.train(task, start, np.random.default_rng(4), cfg)
+    expect = _train_by_hand(task, start, 4, cfg, "group")
+    np.testing.assert_allclose(history["expected_reward"], [e[0] for e in expect], rtol=1e-10)
