@@ -139,3 +139,9 @@ def test_distinct_units_of_unsorted_indices() -> None:
     assert got.shape == (3,)
     # one expert per unit: every distinct expert is its own unit; [3, 1, 3] repeats expert 3 -> 2.
     np.testing.assert_array_equal(ep.distinct_per_token(np.array([[3, 1, 3], [0, 1, 2]]), 1), [2, 3])
+
+
+def test_distinct_units_of_one_token() -> None:
+    # One token's experts as a flat (K,) array: [33, 0, 1, 40] with 32 experts per node -> nodes
+    # [1, 0, 0, 1] -> 2 distinct nodes.
+    assert ep.distinct_per_token(np.array([33, 0, 1, 40]), 32) == 2
