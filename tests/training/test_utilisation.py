@@ -60,7 +60,8 @@ def test_convention_grid_by_hand() -> None:
     assert list(grid["peak"]) == ["fp8", "bf16", "fp8", "bf16"]
     assert list(grid["hours"]) == ["pre"] * 4
     assert list(grid["total FLOPs"]) == [3.6e18, 3.6e18, 7.2e18, 7.2e18]
-    assert list(grid["TFLOP/s per GPU"]) == pytest.approx([1000.0, 1000.0, 2000.0, 2000.0])
+    # exact: 3.6e18 / 3,600 = 1e15 and 1e15 / 1e12 = 1,000 are both exact in binary floating point
+    assert list(grid["TFLOP/s per GPU"]) == [1000.0, 1000.0, 2000.0, 2000.0]
     assert list(grid["MFU"]) == pytest.approx([0.25, 0.5, 0.5, 1.0])
 
 
@@ -87,11 +88,22 @@ def test_work_by_convention_sums_tokens_over_segments() -> None:
 
 
 def test_gpu_hours_ratio_factors_by_hand() -> None:
-    # A: 8 FLOPs on 2 tokens in 4 h (2 FLOPs/h); B: 3 FLOPs on 3 tokens in 1 h (3 FLOPs/h).
-    # Per token 4 / 1 = 4; tokens 2 / 3; B's rate over A's 3 / 2; hours 4 / 1 = 4 = 4 x 2/3 x 3/2.
-    f = u.gpu_hours_ratio_factors(8.0, 2.0, 4.0, 3.0, 3.0, 1.0)
-    assert f["FLOPs per token"] == pytest.approx(4.0)
+    # A: 8 FLOPs on 2 tokens in 4 h (2 FLOPs/h); B: 6 FLOPs on 3 tokens in 2 h (3 FLOPs/h).
+    # Per token 4 / 2 = 2; tokens 2 / 3; B's rate over A's 3 / 2; hours 4 / 2 = 2 = 2 x 2/3 x 3/2.
+    f = u.gpu_hours_ratio_factors(8.0, 2.0, 4.0, 6.0, 3.0, 2.0)
+    assert f["FLOPs per token"] == pytest.approx(2.0)
     assert f["tokens"] == pytest.approx(2 / 3)
     assert f["achieved FLOP/s per GPU (inverse)"] == pytest.approx(1.5)
-    assert f["GPU-hours"] == pytest.approx(4.0)
+    assert f["GPU-hours"] == pytest.approx(2.0)
     assert list(f) == ["FLOPs per token", "tokens", "achieved FLOP/s per GPU (inverse)", "GPU-hours"]
+
+
+def test_convention_grid_keeps_the_order_of_equal_mfus() -> None:
+    # 40 conventions over the same hours and one peak, alternating 7.2e18 and 3.6e18 FLOPs in 1 h at a
+    # 1e15 peak: MFU 2 and 1. Lowest first, and among equals the order they were given in (a stable sort,
+    # so the chapter's table does not reshuffle rows of equal MFU).
+    work = {(f"c{i:02d}", "h"): (7.2e18 if i % 2 == 0 else 3.6e18) for i in range(40)}
+    grid = u.convention_grid(work, {"h": 1.0}, {"p": 1e15})
+    odd, even = [f"c{i:02d}" for i in range(1, 40, 2)], [f"c{i:02d}" for i in range(0, 40, 2)]
+    assert grid["FLOPs"].tolist() == odd + even
+    assert grid["MFU"].tolist() == pytest.approx([1.0] * 20 + [2.0] * 20)
