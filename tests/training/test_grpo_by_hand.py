@@ -423,3 +423,31 @@ def test_the_default_baseline_is_the_group() -> None:
     history = grpo.train(task, start, np.random.default_rng(4), cfg)
     expect = _train_by_hand(task, start, 4, cfg, "group")
     np.testing.assert_allclose(history["expected_reward"], [e[0] for e in expect], rtol=1e-10)
+
+
+@pytest.mark.parametrize("value", [0.1, 0.7, 1 / 3, 5.0])
+@pytest.mark.parametrize("size", [2, 3, 6, 7])
+def test_equal_rewards_carry_no_signal_whatever_their_rounding(value: float, size: int) -> None:
+    # Eq. 28 with r_i all equal: r_i - mean(r) = 0 for every i. In floating point the mean of three 0.1s
+    # is 0.10000000000000002, so the computed spread is ~1e-17 and a plain (r - mean) / std gives -1 for
+    # every sample: a full-size push from a group that holds no information. The advantages must be 0.
+    adv = grpo.group_advantages(np.full((1, size), value))
+    np.testing.assert_array_equal(adv, np.zeros((1, size)))
+
+
+def test_no_signal_groups_raise_no_division_warning() -> None:
+    # The all-equal group is handled, not divided by zero (no RuntimeWarning in a notebook).
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        adv = grpo.group_advantages(np.array([[1.0, 1.0], [0.0, 1.0]]))
+    np.testing.assert_array_equal(adv, [[0.0, 0.0], [-1.0, 1.0]])
+
+
+def test_advantages_are_float64_whatever_the_rewards_dtype() -> None:
+    # float32 rewards [[1, 0, 0]]: mean 1/3, std sqrt(2)/3 -> (2/3) / (sqrt(2)/3) = sqrt(2) and -1/sqrt(2),
+    # computed in float64 (the float32 arithmetic would round them differently).
+    adv = grpo.group_advantages(np.array([[1, 0, 0]], dtype=np.float32))
+    assert adv.dtype == np.float64
+    np.testing.assert_allclose(adv, [[math.sqrt(2), -1 / math.sqrt(2), -1 / math.sqrt(2)]], rtol=1e-15)
