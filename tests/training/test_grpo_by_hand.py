@@ -451,3 +451,38 @@ def test_advantages_are_float64_whatever_the_rewards_dtype() -> None:
     adv = grpo.group_advantages(np.array([[1, 0, 0]], dtype=np.float32))
     assert adv.dtype == np.float64
     np.testing.assert_allclose(adv, [[math.sqrt(2), -1 / math.sqrt(2), -1 / math.sqrt(2)]], rtol=1e-15)
+
+
+def test_clip_share_counts_only_the_side_the_advantage_pushes() -> None:
+    # Question 0: pi = [0.8, 0.2] against old 1/2 -> rho 1.6 (answer 0) and 0.4 (answer 1).
+    # Question 1: uniform, as old -> rho 1. eps = 0.2, clip range [0.8, 1.2].
+    logits = np.log([[0.8, 0.2], [0.5, 0.5]])
+    samples = [  # (question, answer, advantage, binds?)
+        (0, 0, 1.0, True),  # A > 0, rho 1.6 > 1.2
+        (0, 1, -1.0, True),  # A < 0, rho 0.4 < 0.8
+        (0, 0, -1.0, False),  # A < 0 and rho above the range: the min() keeps rho A
+        (0, 1, 1.0, False),  # A > 0 and rho below the range
+        (1, 0, 1.0, False),  # rho 1 inside the range, A > 0
+        (1, 1, -1.0, False),  # rho 1 inside the range, A < 0
+        (0, 0, 0.0, False),  # A = 0 never binds, rho 1.6
+        (0, 1, 0.0, False),  # A = 0, rho 0.4
+        (0, 1, 0.5, False),  # a small positive A below the range
+    ]
+    q = np.array([s[0] for s in samples])
+    a = np.array([s[1] for s in samples])
+    adv = np.array([s[2] for s in samples])
+    share = grpo._clip_share(logits, q, a, np.log(np.full(len(samples), 0.5)), adv, 0.2)
+    assert share == pytest.approx(sum(s[3] for s in samples) / len(samples))  # 2 of 9
+    # the gradient coefficient agrees on which samples are clipped: exactly the binding ones have no
+    # surrogate term (beta = 0)
+    coef = grpo.objective_gradient_coefficient(
+        np.log([0.8, 0.2, 0.8, 0.2, 0.5, 0.5, 0.8, 0.2, 0.2])[: len(samples)],
+        np.log(np.full(len(samples), 0.5)),
+        np.zeros(len(samples)),
+        adv,
+        eps=0.2,
+        beta=0.0,
+    )
+    rho = np.array([1.6, 0.4, 1.6, 0.4, 1.0, 1.0, 1.6, 0.4, 0.4])
+    expect = [0.0 if s[3] else r * s[2] for s, r in zip(samples, rho, strict=True)]
+    np.testing.assert_allclose(coef, expect, atol=1e-12)
