@@ -486,3 +486,66 @@ def test_clip_share_counts_only_the_side_the_advantage_pushes() -> None:
     rho = np.array([1.6, 0.4, 1.6, 0.4, 1.0, 1.0, 1.6, 0.4, 0.4])
     expect = [0.0 if s[3] else r * s[2] for s, r in zip(samples, rho, strict=True)]
     np.testing.assert_allclose(coef, expect, atol=1e-12)
+
+
+def test_groups_of_two_are_enough_for_the_toy() -> None:
+    # The smallest group GRPO allows (2) trains, and follows the same algorithm.
+    task = grpo.AdditionTask(1)
+    start = grpo.reference_logits(task, np.random.default_rng(1), skill=1.0)
+    cfg = grpo.ToyConfig(updates=2, questions_per_update=3, group_size=2, inner_steps=1)
+    history = grpo.train(task, start, np.random.default_rng(2), cfg, "group")
+    expect = _train_by_hand(task, start, 2, cfg, "group")
+    np.testing.assert_allclose(history["expected_reward"], [e[0] for e in expect], rtol=1e-10)
+
+
+def test_a_certain_policy_learns_nothing_under_either_baseline() -> None:
+    # Every question puts (almost) all its mass on its right answer: every sample is right, every reward
+    # is 1, so the group's and the critic's advantages are 0 (no spread: 0, not 0 / 0); the policy is
+    # the reference, so the KL term is 0 too. Nothing moves in the first update.
+    task = grpo.AdditionTask(1)
+    start = -40.0 * np.abs(np.arange(3)[None, :] - task.correct[:, None])
+    cfg = grpo.ToyConfig(updates=1, questions_per_update=2, group_size=2, inner_steps=1)
+    for baseline in ("group", "critic"):
+        history = grpo.train(task, start, np.random.default_rng(0), cfg, baseline)
+        assert history["expected_reward"].tolist() == [history["expected_reward"].iloc[0]] * 2
+        assert history["kl_to_reference"].tolist() == [0.0, 0.0]
+        assert history["clip_binding_share"].tolist() == [0.0, 0.0]
+
+
+class _FixedDraws:
+    """A stand-in for the generator: always question ``q``, and uniforms all equal to ``u``."""
+
+    def __init__(self, q: int, u: float) -> None:
+        self.q, self.u = q, u
+
+    def integers(self, n: int, size: int) -> np.ndarray:
+        return np.full(size, self.q)
+
+    def random(self, shape: tuple[int, int]) -> np.ndarray:
+        return np.full(shape, self.u)
+
+
+def test_a_uniform_above_the_rounded_total_picks_the_last_answer() -> None:
+    # Logits [0, 2, 0]: the probabilities e^0, e^2, e^0 over their sum add up to 0.9999999999999998 in
+    # floating point, below the largest uniform draw 1 - 2^-53. Inverse CDF must still return an answer
+    # that exists: the last one (2), which is right for question 3 (1 + 1). Two samples, both right:
+    # no spread, no update.
+    task = grpo.AdditionTask(1)
+    start = np.tile([0.0, 2.0, 0.0], (4, 1))
+    assert np.exp(grpo.log_softmax(start[:1])).sum() < np.nextafter(1.0, 0.0)
+    cfg = grpo.ToyConfig(updates=1, questions_per_update=1, group_size=2, inner_steps=1)
+    history = grpo.train(task, start, _FixedDraws(3, np.nextafter(1.0, 0.0)), cfg)
+    assert history["kl_to_reference"].tolist() == [0.0, 0.0]
+    # Question 0 (right answer 0) with the same draws samples answer 2 twice: both wrong, no spread.
+    history = grpo.train(task, start, _FixedDraws(0, np.nextafter(1.0, 0.0)), cfg)
+    assert history["kl_to_reference"].tolist() == [0.0, 0.0]
+
+
+def test_train_refuses_before_drawing_anything() -> None:
+    # A group of one is refused up front: the generator is left as it was (no draw was spent on a run
+    # that cannot go on).
+    task = grpo.AdditionTask(1)
+    rng = np.random.default_rng(9)
+    with pytest.raises(grpo.GroupSizeError):
+        grpo.train(task, np.zeros((4, 3)), rng, grpo.ToyConfig(updates=1, group_size=1), "group")
+    assert rng.random() == np.random.default_rng(9).random()
