@@ -189,7 +189,9 @@ def test_expert_loads_by_hand() -> None:
 
 def test_max_vio_shapes_and_bounds() -> None:
     got = r.max_vio([3, 1])  # mean 2, max 3 -> 0.5, a Python float
-    assert got == 0.5 and isinstance(got, float)
+    assert got == 0.5 and type(got) is float
+    # a mean load below 1 is still a positive load: [1, 0] -> mean 0.5, (1 - 0.5) / 0.5 = 1
+    assert r.max_vio([1, 0]) == 1.0
     rows = r.max_vio(np.array([[3, 1], [2, 2]]))
     np.testing.assert_allclose(rows, [0.5, 0.0])
     assert rows.shape == (2,)
@@ -220,7 +222,7 @@ def test_sequence_balance_loss_by_hand() -> None:
     assert r.sequence_balance_loss(s2, 1, 0.5, selected=on_zero.astype(int)) == pytest.approx(0.75)
     # alpha = 0 is allowed
     assert r.sequence_balance_loss(s, 1, 0.0) == 0.0
-    assert isinstance(r.sequence_balance_loss(s, 1, 0.5), float)
+    assert type(r.sequence_balance_loss(s, 1, 0.5)) is float
 
 
 def test_sequence_balance_loss_refusals() -> None:
@@ -242,7 +244,7 @@ def test_sequence_balance_loss_refusals() -> None:
 def test_dropped_fraction_shapes_and_rounding() -> None:
     # T = 3, K = 1, N = 2: capacity 1.0 -> C = ceil(1.5) = 2. Loads [3, 0]: drop 1 of 3.
     got = r.dropped_fraction(np.array([3, 0]), 1.0, 3, 1)
-    assert got == pytest.approx(1 / 3) and isinstance(got, float)
+    assert got == pytest.approx(1 / 3) and type(got) is float
     # Two steps at once: [[3, 0], [2, 1]] -> [1/3, 0]
     np.testing.assert_allclose(r.dropped_fraction(np.array([[3, 0], [2, 1]]), 1.0, 3, 1), [1 / 3, 0.0])
     # K = 2: T K / N = 3; capacity 0.5 -> C = ceil(1.5) = 2; loads [4, 2]: drop 2 of 6.
@@ -281,6 +283,7 @@ def test_a_balancing_run_known_step_by_step() -> None:
         np.random.default_rng(0), offsets, steps=3, tokens_per_step=4, top_k=1, gammas=[0.0, 1.0], eval_tokens=5
     )
     np.testing.assert_array_equal(moving.loads, [[4, 0], [0, 4], [4, 0]])
+    assert moving.loads.dtype.kind == "i" and moving.eval_loads.dtype.kind == "i"  # token counts
     np.testing.assert_array_equal(moving.bias, [[0, 0], [-1, 1], [0, 0], [-1, 1]])
     np.testing.assert_array_equal(moving.eval_loads, [0, 5])
     np.testing.assert_array_equal(still.loads, [[4, 0]] * 3)
@@ -307,6 +310,7 @@ def test_a_balancing_run_without_held_out_tokens() -> None:
     )
     np.testing.assert_array_equal(run.loads, [[3, 3, 0, 0]])
     np.testing.assert_array_equal(run.eval_loads, [0, 0, 0, 0])
+    assert run.loads.dtype.kind == "i" and run.eval_loads.dtype.kind == "i"  # token counts
     np.testing.assert_array_equal(run.bias, [[0, 0, 0, 0], [-0.5, -0.5, 0.5, 0.5]])
 
 
@@ -343,3 +347,79 @@ def test_balancing_counts_are_named(field: str, bad) -> None:
 def test_balancing_needs_a_rate() -> None:
     with pytest.raises(r.RoutingError, match="gammas"):
         r.simulate_balancing(np.random.default_rng(0), np.zeros(2), steps=1, tokens_per_step=2, top_k=1, gammas=[])
+
+
+def test_gate_with_one_expert_and_a_bias() -> None:
+    # The smallest gate: one expert, always chosen, weight 1 (s / s); its bias changes nothing.
+    w, idx = r.gate(np.array([[0.3], [-2.0]]), np.array([0.5]), top_k=1)
+    np.testing.assert_array_equal(idx, [[0], [0]])
+    np.testing.assert_allclose(w, [[1.0], [1.0]])
+
+
+def test_gate_weights_keep_the_logits_float_type() -> None:
+    # inference/model.py line 598 (9b4e978): ``return weights.type_as(x), indices``: float32 logits give
+    # float32 weights. [ln 3, 0] -> s = [3/4, 1/2] -> 0.6, 0.4 to float32 precision.
+    w, _ = r.gate(np.array([[math.log(3), 0.0]], dtype=np.float32), None, top_k=2)
+    assert w.dtype == np.float32
+    np.testing.assert_allclose(w, [[0.6, 0.4]], rtol=1e-6)
+    w, _ = r.gate(np.array([[math.log(3), 0.0]]), None, top_k=2)
+    assert w.dtype == np.float64
+
+
+def test_balance_statistic_by_hand() -> None:
+    # One token, N = 4. s = sigmoid(z) = [3/4, 1/4, 1/2, 3/5] (sum 2.1), so P = s / 2.1.
+    # The statistic is sum_i f_i P_i with f_i = N / (K T) x chosen_i = 4 / K x chosen_i.
+    z = np.log(np.array([[3.0, 1 / 3, 1.0, 1.5]]))
+    s = np.array([0.75, 0.25, 0.5, 0.6])
+    p = s / s.sum()
+    # No group limit, no bias, top-1: expert 0 -> 4 P_0 = 4 x 0.75 / 2.1 = 10/7.
+    assert r.balance_statistic(z, None, top_k=1) == pytest.approx(4 * p[0])
+    # A bias of +1 on expert 1 routes the token there (0.25 + 1 beats 0.75): f counts what the gate chose,
+    # P stays unbiased -> 4 P_1.
+    assert r.balance_statistic(z, np.array([0.0, 1.0, 0.0, 0.0]), top_k=1) == pytest.approx(4 * p[1])
+    # Two groups of two with a (zero) bias: group scores are sums, 1.0 and 1.1 -> group 1 -> expert 3 -> 4 P_3.
+    got = r.balance_statistic(z, np.zeros(4), top_k=1, n_groups=2, topk_groups=1)
+    assert got == pytest.approx(4 * p[3])
+    # Top-2 with both groups kept: experts 0 and 3 -> 4/2 (P_0 + P_3); keeping one group (by its
+    # maximum, no bias: 0.75 against 0.6) would give experts 0 and 1 instead.
+    got = r.balance_statistic(z, None, top_k=2, n_groups=2, topk_groups=2)
+    assert got == pytest.approx(2 * (p[0] + p[3]))
+    got = r.balance_statistic(z, None, top_k=2, n_groups=2, topk_groups=1)
+    assert got == pytest.approx(2 * (p[0] + p[1]))
+
+
+def test_balancing_draws_float32_normals_per_token() -> None:
+    # Offsets 0, top-1, no balancing: each token goes to the expert with the largest float32 normal draw
+    # (sigmoid is increasing); the held-out tokens are the next block of draws from the same generator.
+    (run,) = r.simulate_balancing(
+        np.random.default_rng(3), np.zeros(3), steps=2, tokens_per_step=5, top_k=1, gammas=[0.0], eval_tokens=4
+    )
+    draws = np.random.default_rng(3)
+    expect = [
+        np.bincount(draws.standard_normal((5, 3), dtype=np.float32).argmax(axis=1), minlength=3) for _ in range(2)
+    ]
+    np.testing.assert_array_equal(run.loads, expect)
+    held_out = np.bincount(draws.standard_normal((4, 3), dtype=np.float32).argmax(axis=1), minlength=3)
+    np.testing.assert_array_equal(run.eval_loads, held_out)
+
+
+def test_balancing_checks_the_group_shape_before_drawing() -> None:
+    # 8 experts in 4 groups of 2, keep 3, top-1: a valid shape (the gate's group score sums the top 2 of
+    # each group of 2), so it runs; keeping 3 of only 2 groups is refused before any token is drawn.
+    (run,) = r.simulate_balancing(
+        np.random.default_rng(0),
+        np.zeros(8),
+        steps=1,
+        tokens_per_step=2,
+        top_k=1,
+        gammas=[0.0],
+        n_groups=4,
+        topk_groups=3,
+    )
+    assert run.loads.sum() == 2
+    rng = np.random.default_rng(4)
+    with pytest.raises(r.GroupError, match="topk_groups"):
+        r.simulate_balancing(
+            rng, np.zeros(8), steps=1, tokens_per_step=2, top_k=1, gammas=[0.0], n_groups=2, topk_groups=3
+        )
+    assert rng.random() == np.random.default_rng(4).random()
