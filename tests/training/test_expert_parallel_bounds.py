@@ -145,3 +145,12 @@ def test_distinct_units_of_one_token() -> None:
     # One token's experts as a flat (K,) array: [33, 0, 1, 40] with 32 experts per node -> nodes
     # [1, 0, 0, 1] -> 2 distinct nodes.
     assert ep.distinct_per_token(np.array([33, 0, 1, 40]), 32) == 2
+
+
+def test_more_arguments_are_named() -> None:
+    with pytest.raises(ValueError, match="^experts_per_unit must"):
+        ep.distinct_per_token(np.zeros((1, 2), dtype=int), 0)
+    with pytest.raises(ValueError, match="^ib_bytes_per_s must"):
+        ep.experts_per_node(160e9, 0)
+    with pytest.raises(ValueError, match="^ib_copies must"):
+        ep.token_traffic(128, -1, 8)

@@ -402,7 +402,9 @@ def test_the_critic_runs_with_groups_of_one() -> None:
     # Only GRPO needs a group: the critic variant learns from single samples.
     task = grpo.AdditionTask(1)
     start = np.zeros((4, 3))
-    cfg = grpo.ToyConfig(updates=2, questions_per_update=3, group_size=1, inner_steps=1)
+    # 3 updates of 3 single samples: some question is seen once in one update and again in a later one,
+    # so its value estimate after one sample (V += critic_lr (r - V)) shapes a later advantage.
+    cfg = grpo.ToyConfig(updates=3, questions_per_update=3, group_size=1, inner_steps=1)
     history = grpo.train(task, start, np.random.default_rng(0), cfg, "critic")
     expect = _train_by_hand(task, start, 0, cfg, "critic")
     np.testing.assert_allclose(history["expected_reward"], [e[0] for e in expect], rtol=1e-10)
@@ -549,3 +551,41 @@ def test_train_refuses_before_drawing_anything() -> None:
     with pytest.raises(grpo.GroupSizeError):
         grpo.train(task, np.zeros((4, 3)), rng, grpo.ToyConfig(updates=1, group_size=1), "group")
     assert rng.random() == np.random.default_rng(9).random()
+
+
+def test_a_flat_group_beside_a_spread_one() -> None:
+    # Each group is judged on its own: three 0.1s stay flat (0) next to a group [0, 1, 0] whose rewards
+    # reach above and below them; that group's advantages are (-1/sqrt(2), sqrt(2), -1/sqrt(2)).
+    adv = grpo.group_advantages(np.array([[0.1, 0.1, 0.1], [0.0, 1.0, 0.0]]))
+    np.testing.assert_array_equal(adv[0], [0.0, 0.0, 0.0])
+    r2 = math.sqrt(2)
+    np.testing.assert_allclose(adv[1], [-1 / r2, r2, -1 / r2], rtol=1e-15)
+
+
+def test_log_softmax_shifts_each_row_by_its_own_maximum() -> None:
+    # Row 0 at the scale of 1000, row 1 near 0: shifting both by the largest entry of the whole table
+    # would send row 1's exponentials to 0 and its log-probabilities to -inf.
+    got = grpo.log_softmax(np.array([[1000.0, 1000.0 + math.log(3)], [0.0, math.log(3)]]))
+    np.testing.assert_allclose(got, np.log([[0.25, 0.75], [0.25, 0.75]]))
+
+
+def test_a_float32_ratio_is_clipped_at_exactly_one_plus_eps() -> None:
+    # rho = 1.5 from a float32 model, eps = 0.2, A = 1: the clipped term is 1.2 (the float64 value), not
+    # float32's 1.2000000476837158.
+    assert grpo.clipped_surrogate(np.float32(1.5), 1.0, 0.2) == 1.2
+    assert grpo.clipped_surrogate(np.float32(0.5), -1.0, 0.2) == -0.8
+
+
+def test_summarise_default_checkpoint_is_update_100() -> None:
+    # A made-up history of 150 updates whose expected reward is update / 1000: the default checkpoint
+    # reads the row of update 100 -> 0.1.
+    n = np.arange(151)
+    h = pd.DataFrame(
+        {"update": n, "expected_reward": n / 1000, "kl_to_reference": n * 0.0, "clip_binding_share": n * 0.0}
+    )
+    assert grpo.summarise({"g": h}).iloc[0]["reward_checkpoint"] == 0.1
+
+
+def test_critic_memory_names_its_arguments() -> None:
+    with pytest.raises(ValueError, match="^n_params must"):
+        grpo.critic_memory_bytes(0, {"master": 4})

@@ -423,3 +423,16 @@ def test_balancing_checks_the_group_shape_before_drawing() -> None:
             rng, np.zeros(8), steps=1, tokens_per_step=2, top_k=1, gammas=[0.0], n_groups=2, topk_groups=3
         )
     assert rng.random() == np.random.default_rng(4).random()
+
+
+def test_balance_statistic_defaults_to_no_group_limit() -> None:
+    # As in test_balance_statistic_by_hand: s = [3/4, 1/4, 1/2, 3/5]. With the defaults (one group) top-2
+    # takes experts 0 and 3 from anywhere: 4/2 (P_0 + P_3).
+    z = np.log(np.array([[3.0, 1 / 3, 1.0, 1.5]]))
+    p = np.array([0.75, 0.25, 0.5, 0.6]) / 2.1
+    assert r.balance_statistic(z, None, top_k=2) == pytest.approx(2 * (p[0] + p[3]))
+
+
+def test_dropped_fraction_names_the_capacity_factor() -> None:
+    with pytest.raises(ValueError, match="^capacity_factor must"):
+        r.dropped_fraction(np.ones(4), 0.0, 2, 2)
