@@ -436,3 +436,17 @@ def test_balance_statistic_defaults_to_no_group_limit() -> None:
 def test_dropped_fraction_names_the_capacity_factor() -> None:
     with pytest.raises(ValueError, match="^capacity_factor must"):
         r.dropped_fraction(np.ones(4), 0.0, 2, 2)
+
+
+def test_the_toy_routes_in_float32() -> None:
+    # The toy's logits and bias are float32, like the reference gate's fp32 bias. At logits 30 + eps the
+    # float32 sigmoid is exactly 1.0 for both experts (1 - e^-30 rounds to 1), so every token sees a tie
+    # and goes to the same expert, whichever the tie-break picks; and a bias step of 1e-12, below float32's
+    # resolution at 1.0 (6e-8), cannot break the tie at the next step. (In float64 the noise would split
+    # the tokens, and the bias step would send them to the other expert.)
+    (run,) = r.simulate_balancing(
+        np.random.default_rng(0), np.array([30.0, 30.0]), steps=2, tokens_per_step=8, top_k=1, gammas=[1e-12]
+    )
+    assert sorted(run.loads[0].tolist()) == [0, 8]
+    np.testing.assert_array_equal(run.loads[1], run.loads[0])
+    assert np.abs(run.bias[1]).tolist() == [1e-12, 1e-12]
