@@ -59,8 +59,11 @@ def group_advantages(rewards: np.ndarray) -> np.ndarray:
         raise ValueError("rewards must be finite")
     centred = r - r.mean(axis=1, keepdims=True)
     spread = r.std(axis=1, keepdims=True)
-    safe = np.where(spread > 0, spread, 1.0)
-    return np.where(spread > 0, centred / safe, 0.0)
+    # A group of equal rewards is told by its rewards, not by its spread: the mean of three 0.1s is
+    # rounded to 0.10000000000000002, so their computed spread is 1.4e-17, not 0.
+    signal = (r.max(axis=1, keepdims=True) > r.min(axis=1, keepdims=True)) & (spread > 0)
+    safe = np.where(signal, spread, 1.0)
+    return np.where(signal, centred / safe, 0.0)
 
 
 def kl_estimate(logp: np.ndarray, logp_ref: np.ndarray) -> np.ndarray:
