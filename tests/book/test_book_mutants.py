@@ -61,3 +61,36 @@ def test_style_sets_the_books_figure_rules() -> None:
         assert rc["grid.alpha"] == 0.3 and rc["savefig.dpi"] == 200 and rc["figure.dpi"] == 100
         assert rc["legend.frameon"] is False
         assert rc["svg.hashsalt"] == "dsv3"  # reproducible SVG ids
+
+
+def test_style_sets_sizes_fonts_and_the_palette() -> None:
+    with mpl.rc_context():
+        style.use()
+        rc = mpl.rcParams
+        assert tuple(rc["figure.figsize"]) == (6.0, 3.5)  # wide and short
+        assert rc["font.size"] == 10
+        assert (rc["xtick.labelsize"], rc["ytick.labelsize"], rc["legend.fontsize"]) == (9, 9, 9)  # at least 9 pt
+        assert [c["color"] for c in rc["axes.prop_cycle"]] == style.PALETTE
+        assert style.PALETTE[0] == style.DEEPSEEK and style.PALETTE[1] == style.PEER  # DeepSeek first, then a peer
+
+
+def test_style_asks_for_retina_png_only_inside_ipython(monkeypatch) -> None:
+    import builtins
+
+    calls = []
+    monkeypatch.setattr(style, "set_matplotlib_formats", lambda *a, **k: calls.append((a, k)))
+    monkeypatch.delattr(builtins, "__IPYTHON__", raising=False)
+    with mpl.rc_context():
+        style.use()
+    assert calls == []  # a plain Python process (tests, scripts): no notebook formats
+    monkeypatch.setattr(builtins, "__IPYTHON__", True, raising=False)
+    with mpl.rc_context():
+        style.use()
+    assert calls == [(("retina",), {})]
+
+
+def test_one_colour_per_model_and_unknown_ids_named() -> None:
+    assert style.color("deepseek-v3") == style.DEEPSEEK
+    assert style.color("llama-3.1-405b") == style.PEER
+    with pytest.raises(KeyError, match="no-such-model"):
+        style.color("no-such-model")
