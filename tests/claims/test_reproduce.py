@@ -20,7 +20,8 @@ def test_reproduce_returns_the_table_when_every_figure_follows() -> None:
     assert list(table.columns) == CHECK_COLUMNS
     assert list(table.index) == ["v3.table1.total_usd", "v3.days_per_t_tokens"]
     assert list(table["follows?"]) == [FOLLOWS, FOLLOWS]
-    assert list(table["as computed"]) == ["5.576M", "3.6621"]  # 180,000 / 49,152 = 3.66211; below a thousand: four decimals
+    # 180,000 / 49,152 = 3.66211; below a thousand: four decimals
+    assert list(table["as computed"]) == ["5.576M", "3.6621"]
     assert list(table["tolerance"]) == ["± 500", "± 0.05"]
 
 
