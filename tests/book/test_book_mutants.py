@@ -94,3 +94,34 @@ def test_one_colour_per_model_and_unknown_ids_named() -> None:
     assert style.color("llama-3.1-405b") == style.PEER
     with pytest.raises(KeyError, match="no-such-model"):
         style.color("no-such-model")
+
+
+def test_table7_rows_without_a_metric_show_the_benchmark_alone(scores) -> None:
+    """Table 7 prints Arena-Hard with no metric and AlpacaEval 2.0 as a length-controlled win rate."""
+    text, bold = score_tables.display_table(scores, "Table 7")
+    assert list(text.index.get_level_values("benchmark (metric)")) == [
+        "Arena-Hard",
+        "AlpacaEval 2.0 (length-controlled win rate)",
+    ]
+    assert "shots" not in text.columns
+    # Arena-Hard: DeepSeek-V3 85.5 first, then V2.5-0905 76.2, Qwen2.5 81.2, Llama 69.3, GPT-4o 80.4, Claude 85.2
+    assert list(text.iloc[0]) == ["85.5", "76.2", "81.2", "69.3", "80.4", "85.2"]
+    # 85.5 and 85.2 are within the 0.3-point tie band: both bold
+    assert list(bold.iloc[0]) == [True, False, False, False, False, True]
+
+
+def test_a_model_without_a_short_name_keeps_its_name_and_stays_out_of_the_legend(scores) -> None:
+    renamed = scores.replace({"model": {"GPT-4o-0513": "GPT-4o-0806"}})
+    text, _ = score_tables.display_table(renamed, "Table 7")
+    assert list(text.columns) == [
+        "V3",
+        "V2.5-0905",
+        "Qwen2.5 72B",
+        "Llama 3.1 405B",
+        "GPT-4o-0806",
+        "Claude 3.5 Sonnet",
+    ]
+    assert score_tables.header_legend(renamed, "Table 7") == (
+        "V3 = DeepSeek-V3; V2.5-0905 = DeepSeek-V2.5-0905; Qwen2.5 72B = Qwen2.5-72B-Instruct; "
+        "Llama 3.1 405B = LLaMA-3.1-405B-Instruct; Claude 3.5 Sonnet = Claude-3.5-Sonnet-1022"
+    )

@@ -64,6 +64,7 @@ def test_show_displays_wherever_it_stands(monkeypatch) -> None:
     monkeypatch.setattr(tables, "display", shown.append)
     assert tables.show(pd.DataFrame({"x": [1]}), source="s", table_id="t-two") is None
     assert len(shown) == 1 and 'id="T_t-two"' in shown[0].data
+    assert "scroll-table" not in shown[0].data  # no sideways scroll unless asked
     tables.show(pd.DataFrame({"x": [1]}), source="s", table_id="t-three", scroll=True)
     assert shown[1].data.startswith('<div class="scroll-table">')
 
