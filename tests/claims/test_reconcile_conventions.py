@@ -390,3 +390,47 @@ def test_gqa_and_qwen_moe_tensor_names_with_biases():
     for shape in ((), (0, 4), (4, 0)):
         with pytest.raises(ConfigError, match="shape must be positive"):
             Tensor("t", shape, "BF16", inventory(load_model("DeepSeek-V2-Lite"))[0].component)
+
+
+# --- ISCA '25 Table 2, the DeepSeek-V3 row by hand ----------------------------------------------------
+
+
+def test_isca_table2_v3_row_by_hand():
+    """The row a reader compares: printed 250 GFLOPs, this method, the gap, 6N both ways and without the mask."""
+    from dsv3.claims.flops_table import isca_table2
+
+    table = isca_table2()  # the default sequence length is 4,096, Table 2's
+    assert list(table.columns) == [
+        "ISCA '25 row",
+        "config used",
+        "as printed (GFLOPs)",
+        "this method (GFLOPs)",
+        "gap",
+        "follows?",
+        "6N, N activated without embedding",
+        "6N, N activated with embedding and head",
+        "no causal mask",
+    ]
+    assert list(table["ISCA '25 row"]) == ["DeepSeek-V3", "DeepSeek-V2", "Qwen-72B (dense)", "LLaMA-405B (dense)"]
+    row = table.set_index("config used").loc["DeepSeek-V3"]
+    ours = 3 * (2 * ACTIVE_WITHOUT_EMBEDDING + LAYERS * ATTN_PER_KEY * (4096 + 1) / 2)
+    assert row["as printed (GFLOPs)"] == 250
+    assert row["this method (GFLOPs)"] == pytest.approx(ours / 1e9, rel=1e-12)
+    assert row["gap"] == pytest.approx(ours / 250e9 - 1, rel=1e-9)
+    assert row["6N, N activated without embedding"] == pytest.approx(6 * ACTIVE_WITHOUT_EMBEDDING / 1e9, rel=1e-12)
+    assert row["6N, N activated with embedding and head"] == pytest.approx(6 * ACTIVE_BOTH_ENDS / 1e9, rel=1e-12)
+    no_mask = 3 * (2 * ACTIVE_WITHOUT_EMBEDDING + LAYERS * ATTN_PER_KEY * 4096)
+    assert row["no causal mask"] == pytest.approx(no_mask / 1e9, rel=1e-12)
+
+
+def test_isca_table2_at_another_length():
+    """At 32K the attention term grows with (T + 1) / 2; the 6N columns do not move."""
+    from dsv3.claims.flops_table import isca_table2
+
+    row = isca_table2(32768).set_index("config used").loc["DeepSeek-V3"]
+    ours = 3 * (2 * ACTIVE_WITHOUT_EMBEDDING + LAYERS * ATTN_PER_KEY * (32768 + 1) / 2)
+    assert row["this method (GFLOPs)"] == pytest.approx(ours / 1e9, rel=1e-12)
+    assert row["no causal mask"] == pytest.approx(
+        3 * (2 * ACTIVE_WITHOUT_EMBEDDING + LAYERS * ATTN_PER_KEY * 32768) / 1e9
+    )
+    assert row["follows?"] == "✗"  # far above the printed 250 at 4K
