@@ -18,7 +18,7 @@ QWEN = 80 * 2 * 8 * 128 * 2
 LLAMA = 126 * 2 * 8 * 128 * 2
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture  # per test: mutation testing runs only the tests during which it runs
 def table():
     return isca_table1_ratios()
 

@@ -29,7 +29,7 @@ def _table(rows: list[tuple]) -> pd.DataFrame:
     return pd.DataFrame([(FILE, *r, "", "a source") for r in rows], columns=cols)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture  # per test: mutation testing runs only the tests during which it runs
 def checked() -> pd.DataFrame:
     rows = [
         ("total", 8.03e9, "with_embedding_and_head", "nearest", 1e7),  # 8,030,261,248 -> 8.03B

@@ -54,7 +54,7 @@ MTP_ACTIVE_OWN = 2 * D + ATTENTION + NORMS + MOE_ACTIVE + D
 SCALE = {"B": 1e9, "M": 1e6}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture  # per test: mutation testing runs only the tests during which it runs
 def table():
     return v3_parameter_reconciliation(load_model("DeepSeek-V3"))
 
