@@ -109,3 +109,12 @@ def test_legend_has_one_entry_per_kind_and_the_hatch() -> None:
         "W": OP_COLORS["backward weight"],
         "FB": OP_COLORS["forward and backward"],
     }
+
+
+def test_bars_have_a_thin_white_outline_so_back_to_back_operations_stay_apart(ax) -> None:
+    # rank 1 runs F0 [1, 2] then B0 [2, 4], back to back: a 0.4-point white edge separates touching bars
+    gantt(ax, pl.simulate(pl.one_f_one_b(2, 2), pl.Durations(f=1.0, b=2.0, w=1.0)), xmax=12.0)
+    assert ax.collections
+    for c in ax.collections:
+        assert tuple(c.get_edgecolor()[0]) == to_rgba("white")
+        assert list(c.get_linewidth()) == [0.4]
