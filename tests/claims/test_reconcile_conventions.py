@@ -434,3 +434,27 @@ def test_isca_table2_at_another_length():
         3 * (2 * ACTIVE_WITHOUT_EMBEDDING + LAYERS * ATTN_PER_KEY * 32768) / 1e9
     )
     assert row["follows?"] == "✗"  # far above the printed 250 at 4K
+
+
+def test_each_note_names_what_its_count_includes(table):
+    """The notes a reader reads beside each figure name the convention, and their numbers are the counts."""
+    note = table["what the computation counts"]
+    assert "embedding and head included" in note["params.v3.paper_total"]
+    assert "without the input embedding" in note["params.v3.paper_activated"]
+    assert "would round to 38B" in note["params.v3.paper_activated"]  # 37.55B
+    assert "61-layer main model" in note["params.v3.readme_total"]
+    assert "embedding and head included" in note["params.v3.readme_total"]
+    assert f"vocabulary {V:,} x {D:,}" in note["params.v3.readme_embedding"]
+    assert "the nearest convention" in note["params.v3.readme_activated"]
+    assert "No count of whole weight matrices gives 36.7B" in note["params.v3.readme_activated"]
+    assert "without its shared embedding and head" in note["params.v3.mtp_unique"]
+    assert f"with it: {(MTP_OWN + MTP_PROJECTION) / 1e9:.2f}B" in note["params.v3.mtp_unique"]
+    assert "the count that reproduces its figure" in note["params.v3.mtp_unique"]
+    assert "with the shared embedding and head, again without M" in note["params.v3.mtp_activated"]
+    assert "the 14B is 685B - 671B" in note["params.v3.hf_mtp"]
+    assert "a difference of two rounded figures" in note["params.v3.hf_mtp"]
+    # safetensors metadata: F32 41,555,600 elements = the block scales + one routing bias of 256 per MoE layer
+    # (58 in the main model, 1 in the MTP module): 41,540,496 scales
+    scales = fact("params.v3.safetensors_f32").value - (58 + 1) * ROUTED
+    assert f"{scales / 1e6:.1f}M FP8 block scales" in note["params.v3.hf_total"]
+    assert "(the checkpoint's safetensors total to the element)" in note["params.v3.hf_total"]
