@@ -458,3 +458,33 @@ def test_each_note_names_what_its_count_includes(table):
     scales = fact("params.v3.safetensors_f32").value - (58 + 1) * ROUTED
     assert f"{scales / 1e6:.1f}M FP8 block scales" in note["params.v3.hf_total"]
     assert "(the checkpoint's safetensors total to the element)" in note["params.v3.hf_total"]
+
+
+# --- published figures "with MTP": the MTP module counted on top of the main model ---------------------
+
+
+def test_published_figures_with_mtp_add_the_mtp_module_under_the_same_convention():
+    """DeepSeek-V3 with its MTP module (the projection M included, as dsv3.claims.published_params counts it):
+    both ends counted, the module's own copies of the embedding and head count too; neither end, they do not."""
+    import pandas as pd
+
+    from dsv3.claims.published_params import check_published
+    from dsv3.inputs.models import models_dir
+
+    mtp_total = MTP_OWN + MTP_PROJECTION
+    mtp_active = MTP_ACTIVE_OWN + MTP_PROJECTION
+    neither_total = MAIN_TOTAL - EMBEDDING - HEAD
+    neither_active = ACTIVE_BODY
+    want = {
+        ("total with MTP", "with_embedding_and_head"): MAIN_TOTAL + mtp_total + EMBEDDING + HEAD,
+        ("total with MTP", "without_embedding_and_head"): neither_total + mtp_total,
+        ("activated with MTP", "with_embedding_and_head"): ACTIVE_BOTH_ENDS + mtp_active + EMBEDDING + HEAD,
+        ("activated with MTP", "without_embedding_and_head"): neither_active + mtp_active,
+    }
+    table = pd.DataFrame(
+        [("deepseek-v3.json", figure, count, conv, "exact", 1.0, "", "s") for (figure, conv), count in want.items()],
+        columns=["file", "figure", "published", "convention", "rounding", "unit", "note", "source"],
+    )
+    checked = check_published(table, models_dir())
+    assert list(checked["computed"]) == list(want.values())
+    assert checked["reproduced"].all()
