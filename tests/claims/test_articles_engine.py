@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pandas as pd
 import pytest
 
 from dsv3.claims import articles
-from dsv3.claims.articles import VERDICTS, UnknownCheck, audit, by_article, computed_value, decide, verdict_of
+from dsv3.claims.articles import (
+    VERDICTS,
+    UnknownCheck,
+    audit,
+    by_article,
+    computed_value,
+    decide,
+    parse_check,
+    verdict_of,
+)
 from dsv3.inputs.claims import load_sources
 
 
@@ -108,3 +118,65 @@ def test_an_unknown_price_row_is_named(sources) -> None:
         computed_value("price(No Such Model|output)", sources)
     with pytest.raises(UnknownCheck, match="list_price"):
         computed_value("price(GPT-4o (2024-08-06)|list_price)", sources)
+
+
+@pytest.mark.parametrize(
+    ("call", "named"),
+    [
+        ("params_total(GPT-5)", "GPT-5"),  # no config
+        ("mla_latent_fraction(Qwen2.5-72B)", "MLA"),  # GQA, no latent
+        ("mha_over_mla_cache(Llama-3.1-405B)", "MLA"),
+        ("article001_cache_over_mla(Qwen2.5-72B)", "MLA"),
+        ("query_shares_kv_latent(Qwen2.5-72B)", "MLA"),
+        ("routed_fraction(Llama-3.1-405B)", "MoE"),  # dense
+        ("config(Qwen2.5-72B|n_routed)", "MoE"),
+        ("config(Qwen2.5-72B|top_k)", "MoE"),
+        ("config(Qwen2.5-72B|n_shared)", "MoE"),
+        ("config(DeepSeek-V3|hidden_act)", "hidden_act"),  # not a field the audit reads
+        ("tokens(Llama 3.1 70B)", "Llama 3.1 70B"),  # no token count
+        ("gpu_hours_total(GPT-4)", "GPT-4"),  # no runs
+        ("gpu_hours(DeepSeek-V3|pre-training;warm-up)", "warm-up"),
+        ("fact_ratio(v3.cluster_gpus|v3.no_such_fact)", "v3.no_such_fact"),
+        ("not_best(Table 9|all|DeepSeek-V3)", "Table 9"),
+        ("rank(Table 6|No Such Benchmark|DeepSeek-V3)", "No Such Benchmark"),
+        ("score(Table 6|DeepSeek-V3|No Such Benchmark)", "No Such Benchmark"),
+        ("rows_lost_to(Table 6|all|DeepSeek-V3|GPT-5)", "GPT-5"),
+        ("share_beating(Table 6|DeepSeek-V3|GPT-5)", "GPT-5"),
+        ("peers_ahead(Table 6|all|GPT-5)", "GPT-5"),
+        ("printed_params(Table 3|DeepSeek-V3 Base|embedding)", "embedding"),
+        ("printed_params(Table 3|GPT-5|total)", "GPT-5"),
+        ("price_ratio(GPT-4o (2024-08-06)|GPT-5|output)", "GPT-5"),
+        ("tokens(DeepSeek-V3", "')'"),  # a call must end with ")"
+    ],
+)
+def test_bad_checks_name_what_is_missing(sources, call: str, named: str) -> None:
+    with pytest.raises(UnknownCheck, match=re.escape(named)):
+        computed_value(call, sources)
+
+
+def test_checks_of_dense_models_and_runs_without_stages(sources) -> None:
+    # a dense model has no shared experts and no routed experts; a model without runs has no stages
+    assert computed_value("shared_expert_share(Llama-3.1-405B)", sources) == 0.0
+    assert computed_value("routed_experts(Qwen2.5-72B)", sources) == 0.0
+    assert computed_value("n_stages(GPT-4)", sources) == 0.0
+    assert computed_value("n_stages(Llama 3.1 405B)", sources) == 1.0
+    # V2 config: 2 shared experts of 160 routed, 6 per token
+    assert computed_value("shared_expert_share(DeepSeek-V2)", sources) == 1.0
+    assert computed_value("routed_fraction(DeepSeek-V2)", sources) == 6 / 160
+    assert computed_value("config(DeepSeek-V2|n_shared)", sources) == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "parsed"),
+    [
+        ("v3.cluster_gpus", ("v3.cluster_gpus", [])),  # a bare fact id
+        ("  v3.cluster_gpus ", ("v3.cluster_gpus", [])),
+        ("gpu_hours(DeepSeek-V3|pre-training)", ("gpu_hours", ["DeepSeek-V3", "pre-training"])),
+        (" gpu_hours ( DeepSeek-V3 | pre-training ) ", ("gpu_hours", ["DeepSeek-V3", "pre-training"])),
+        ("tokens()", ("tokens", [])),
+        ("tokens( )", ("tokens", [])),
+        ("price(GPT-4o (2024-08-06)|output)", ("price", ["GPT-4o (2024-08-06)", "output"])),  # brackets inside
+    ],
+)
+def test_parse_check(text: str, parsed: tuple) -> None:
+    assert parse_check(text) == parsed
