@@ -180,3 +180,40 @@ def test_checks_of_dense_models_and_runs_without_stages(sources) -> None:
 )
 def test_parse_check(text: str, parsed: tuple) -> None:
     assert parse_check(text) == parsed
+
+
+@pytest.mark.parametrize("field", ["claimed", "computed", "precision"])
+def test_decide_names_a_value_that_is_not_finite(field: str) -> None:
+    args = {"claimed": 1.0, "computed": 1.0, "precision": 1.0} | {field: math.nan}
+    with pytest.raises(ValueError, match=f"^{field} "):
+        decide(**args)
+
+
+def test_decide_at_the_edges() -> None:
+    # half a step plus the slack is still rounding: 0.5 + 1e-9 from 0 at a step of 1 (slack 1e-9 x max(1, 0))
+    assert decide(0.5 + 1e-9, 0.0, 1.0).verdict == "correct_rounded"
+    assert decide(0.5 + 3e-9, 0.0, 1.0).verdict == "wrong"
+    # "<" and ">" are strict: a source value equal to the bound does not satisfy it
+    assert decide(2.0, 2.0, 0.1, "<").verdict == "wrong"
+    assert decide(2.0, 2.0, 0.1, ">").verdict == "wrong"
+    d = decide(2.5, 2.0, 0.5)
+    assert (d.claimed, d.computed, d.difference, d.ratio) == (2.5, 2.0, 0.5, 1.25)
+    assert math.isnan(decide(1.0, 0.0, 1.0).ratio)  # no ratio to a source value of 0
+
+
+def test_audit_computes_each_check_once(monkeypatch, sources) -> None:
+    calls: list[str] = []
+
+    def counting(text: str, src) -> float:
+        calls.append(text)
+        return 2048.0
+
+    monkeypatch.setattr(articles, "computed_value", counting)
+    claims = _claims(
+        [
+            {"claim_id": "c1", "check": "v3.cluster_gpus", "claimed_value": 2048.0},
+            {"claim_id": "c2", "check": "v3.cluster_gpus", "claimed_value": 2.0, "scale": 1e3},
+        ]
+    )
+    assert list(audit(claims, sources)["verdict"]) == ["correct", "correct_rounded"]
+    assert calls == ["v3.cluster_gpus"]
