@@ -217,3 +217,15 @@ def test_audit_computes_each_check_once(monkeypatch, sources) -> None:
     )
     assert list(audit(claims, sources)["verdict"]) == ["correct", "correct_rounded"]
     assert calls == ["v3.cluster_gpus"]
+
+
+def test_price_checks_read_the_sources_prices(sources) -> None:
+    """An edited price table flips a price claim: the check reads the audit's sources, not data/ again."""
+    import dataclasses
+
+    prices = sources.prices.copy()
+    prices.loc[prices["name"] == "GPT-4o (2024-08-06)", "output"] = 20.0
+    edited = dataclasses.replace(sources, prices=prices)
+    assert computed_value("price(GPT-4o (2024-08-06)|output)", sources) == 10.0  # the list price, USD per 1M
+    assert computed_value("price(GPT-4o (2024-08-06)|output)", edited) == 20.0
+    assert computed_value("price_ratio(GPT-4o (2024-08-06)|DeepSeek-V3 (standard)|output)", edited) == 20.0 / 1.10
