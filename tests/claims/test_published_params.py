@@ -87,3 +87,9 @@ def test_readable_table_rounds_half_cases_as_printed() -> None:
     assert table.loc[0, "as published"] == "36.8B"
     assert table.loc[0, "as computed"] == "36.88B"
     assert table.loc[0, "rounded"] == "to the nearest 0.1B"
+
+
+def test_a_table_of_none_rows_only_still_has_nan_as_published() -> None:
+    checked = check_published(_table([("total", 9e9, "with_embedding_and_head", "none", 1e9)]), FIXTURES)
+    assert math.isnan(checked.loc[0, "as_published"])
+    assert bool(checked.loc[0, "reproduced"]) is True
