@@ -61,3 +61,67 @@ def test_style_sets_the_books_figure_rules() -> None:
         assert rc["grid.alpha"] == 0.3 and rc["savefig.dpi"] == 200 and rc["figure.dpi"] == 100
         assert rc["legend.frameon"] is False
         assert rc["svg.hashsalt"] == "dsv3"  # reproducible SVG ids
+
+
+def test_style_sets_sizes_fonts_and_the_palette() -> None:
+    with mpl.rc_context():
+        style.use()
+        rc = mpl.rcParams
+        assert tuple(rc["figure.figsize"]) == (6.0, 3.5)  # wide and short
+        assert rc["font.size"] == 10
+        assert (rc["xtick.labelsize"], rc["ytick.labelsize"], rc["legend.fontsize"]) == (9, 9, 9)  # at least 9 pt
+        assert [c["color"] for c in rc["axes.prop_cycle"]] == style.PALETTE
+        assert style.PALETTE[0] == style.DEEPSEEK and style.PALETTE[1] == style.PEER  # DeepSeek first, then a peer
+
+
+def test_style_asks_for_retina_png_only_inside_ipython(monkeypatch) -> None:
+    import builtins
+
+    calls = []
+    monkeypatch.setattr(style, "set_matplotlib_formats", lambda *a, **k: calls.append((a, k)))
+    monkeypatch.delattr(builtins, "__IPYTHON__", raising=False)
+    with mpl.rc_context():
+        style.use()
+    assert calls == []  # a plain Python process (tests, scripts): no notebook formats
+    monkeypatch.setattr(builtins, "__IPYTHON__", True, raising=False)
+    with mpl.rc_context():
+        style.use()
+    assert calls == [(("retina",), {})]
+
+
+def test_one_colour_per_model_and_unknown_ids_named() -> None:
+    assert style.color("deepseek-v3") == style.DEEPSEEK
+    assert style.color("llama-3.1-405b") == style.PEER
+    with pytest.raises(KeyError, match="no-such-model"):
+        style.color("no-such-model")
+
+
+def test_table7_rows_without_a_metric_show_the_benchmark_alone(scores) -> None:
+    """Table 7 prints Arena-Hard with no metric and AlpacaEval 2.0 as a length-controlled win rate."""
+    text, bold = score_tables.display_table(scores, "Table 7")
+    assert list(text.index.get_level_values("benchmark (metric)")) == [
+        "Arena-Hard",
+        "AlpacaEval 2.0 (length-controlled win rate)",
+    ]
+    assert "shots" not in text.columns
+    # Arena-Hard: DeepSeek-V3 85.5 first, then V2.5-0905 76.2, Qwen2.5 81.2, Llama 69.3, GPT-4o 80.4, Claude 85.2
+    assert list(text.iloc[0]) == ["85.5", "76.2", "81.2", "69.3", "80.4", "85.2"]
+    # 85.5 and 85.2 are within the 0.3-point tie band: both bold
+    assert list(bold.iloc[0]) == [True, False, False, False, False, True]
+
+
+def test_a_model_without_a_short_name_keeps_its_name_and_stays_out_of_the_legend(scores) -> None:
+    renamed = scores.replace({"model": {"GPT-4o-0513": "GPT-4o-0806"}})
+    text, _ = score_tables.display_table(renamed, "Table 7")
+    assert list(text.columns) == [
+        "V3",
+        "V2.5-0905",
+        "Qwen2.5 72B",
+        "Llama 3.1 405B",
+        "GPT-4o-0806",
+        "Claude 3.5 Sonnet",
+    ]
+    assert score_tables.header_legend(renamed, "Table 7") == (
+        "V3 = DeepSeek-V3; V2.5-0905 = DeepSeek-V2.5-0905; Qwen2.5 72B = Qwen2.5-72B-Instruct; "
+        "Llama 3.1 405B = LLaMA-3.1-405B-Instruct; Claude 3.5 Sonnet = Claude-3.5-Sonnet-1022"
+    )

@@ -87,6 +87,10 @@ def test_dualpipev_hatches_the_way_back_up(ax) -> None:
     gantt(ax, res, xmax=res.makespan)
     hatched = sum(b[5] == REVERSE_HATCH for b in _bars(ax))
     assert 0 < hatched < len(res.events)
+    # device r runs stage r on the way down and stage 3 - r on the way back up: each device has both
+    for rank in (0, 1):
+        on_rank = [b for b in _bars(ax) if b[2] == round(rank - 0.4, 6)]
+        assert any(b[5] == REVERSE_HATCH for b in on_rank) and any(b[5] is None for b in on_rank), rank
 
 
 def test_legend_has_one_entry_per_kind_and_the_hatch() -> None:
@@ -95,6 +99,9 @@ def test_legend_has_one_entry_per_kind_and_the_hatch() -> None:
     for h, k in zip(handles, pl.OP_KINDS):
         assert h.get_facecolor() == to_rgba(KIND_COLORS[k])
     assert handles[-1].get_hatch() == REVERSE_HATCH and handles[-1].get_label() == "reverse direction / way back up"
+    # the hatch entry is a white box drawn in black, so it reads as "any kind, the other way"
+    assert handles[-1].get_facecolor() == to_rgba("white")
+    assert handles[-1].get_edgecolor() == to_rgba("black")
     assert KIND_COLORS == {
         "F": OP_COLORS["forward"],
         "B": OP_COLORS["backward"],
@@ -102,3 +109,12 @@ def test_legend_has_one_entry_per_kind_and_the_hatch() -> None:
         "W": OP_COLORS["backward weight"],
         "FB": OP_COLORS["forward and backward"],
     }
+
+
+def test_bars_have_a_thin_white_outline_so_back_to_back_operations_stay_apart(ax) -> None:
+    # rank 1 runs F0 [1, 2] then B0 [2, 4], back to back: a 0.4-point white edge separates touching bars
+    gantt(ax, pl.simulate(pl.one_f_one_b(2, 2), pl.Durations(f=1.0, b=2.0, w=1.0)), xmax=12.0)
+    assert ax.collections
+    for c in ax.collections:
+        assert tuple(c.get_edgecolor()[0]) == to_rgba("white")
+        assert list(c.get_linewidth()) == [0.4]

@@ -189,8 +189,9 @@ def sources():
     return load_sources()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def result(claims, sources) -> pd.DataFrame:
+    # per test, not per module: mutation testing runs only the tests during which the audit itself runs
     return audit(claims, sources)
 
 
@@ -265,27 +266,27 @@ def test_every_numeric_verdict_recomputed(claims, result):
         assert rec["verdict"] == want, rec["claim_id"]
 
 
-@pytest.mark.parametrize(
-    ("claim_id", "verdict", "computed"),
-    [
-        ("c000-21", "wrong", 5e3 * 2),  # post-training cost: 1,000 printed, 10,000 USD
-        ("c000-53", "wrong", 64.8),  # C-SimpleQA 64.1 against Table 6's 64.8
-        ("c000-58", "wrong", 75),  # Claude 3 Opus output: 15 is its input price
-        ("c004-08", "wrong", 2664e3 / 2048 / 24),  # 3.7 days per trillion tokens read as all 14.8T
-        ("c004-05", "wrong", 100 * 2.788 / 30.84),  # "1%" against 9.0% of Llama's GPU-hours
-        ("c004-01", "wrong", 1.8),  # 3x credited to MTP; MTP gives 1.8x
-        ("c004-25", "wrong", 2.048),  # "close to 100K GPUs": 2048
-        ("c001-22", "correct_rounded", 30.84 / 2.788),  # 1/11
-        ("c003-01", "wrong", 30.84 / 2.788),  # 1/20
-        ("c003-06", "correct_rounded", 5000 / 2048),  # two and a half hours
-        ("c000-02", "correct_rounded", 671.03),  # 671B against the config count
-        ("c000-10", "correct", 557.6),
-    ],
-)
-def test_key_verdicts(result, claim_id, verdict, computed):
-    row = result.set_index("claim_id").loc[claim_id]
-    assert row["verdict"] == verdict
-    assert row["computed"] == pytest.approx(computed, rel=2e-3)
+KEY_VERDICTS = [  # (claim id, verdict, computed in the claim's unit)
+    ("c000-21", "wrong", 5e3 * 2),  # post-training cost: 1,000 printed, 10,000 USD
+    ("c000-53", "wrong", 64.8),  # C-SimpleQA 64.1 against Table 6's 64.8
+    ("c000-58", "wrong", 75),  # Claude 3 Opus output: 15 is its input price
+    ("c004-08", "wrong", 2664e3 / 2048 / 24),  # 3.7 days per trillion tokens read as all 14.8T
+    ("c004-05", "wrong", 100 * 2.788 / 30.84),  # "1%" against 9.0% of Llama's GPU-hours
+    ("c004-01", "wrong", 1.8),  # 3x credited to MTP; MTP gives 1.8x
+    ("c004-25", "wrong", 2.048),  # "close to 100K GPUs": 2048
+    ("c001-22", "correct_rounded", 30.84 / 2.788),  # 1/11
+    ("c003-01", "wrong", 30.84 / 2.788),  # 1/20
+    ("c003-06", "correct_rounded", 5000 / 2048),  # two and a half hours
+    ("c000-02", "correct_rounded", 671.03),  # 671B against the config count
+    ("c000-10", "correct", 557.6),
+]
+
+
+def test_key_verdicts(result):
+    rows = result.set_index("claim_id")
+    for claim_id, verdict, computed in KEY_VERDICTS:
+        assert rows.loc[claim_id, "verdict"] == verdict, claim_id
+        assert rows.loc[claim_id, "computed"] == pytest.approx(computed, rel=2e-3), claim_id
 
 
 # --- a changed primary source flips the verdicts that depend on it --------------------------------

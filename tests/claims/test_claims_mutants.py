@@ -123,3 +123,29 @@ def test_check_row_and_table_columns() -> None:
     assert check_row("v3.pretraining_days_bound", 61.0)["follows?"] == "✗"
     table = check_table([("v3.pretraining_days_bound", 56.0), ("v3.pretraining_days_bound", 61.0, "a note")])
     assert table.index.name == "fact" and list(table.index) == ["v3.pretraining_days_bound"] * 2
+
+
+@pytest.mark.parametrize(
+    ("x", "text"),
+    [
+        (1_234.5678, "1.235K"),  # three decimals by default
+        (2e9, "2,000M"),  # an exact multiple below ten units takes the smaller unit
+        (1_000_000_001.0, "1B"),  # not an exact multiple: the unit, and 1.000000001 to three decimals
+        (3_000.0, "3,000"),
+    ],
+)
+def test_short_default_decimals_and_exact_multiples(x: float, text: str) -> None:
+    assert _short(x) == text
+
+
+def test_short_scales_are_exact_powers_of_ten() -> None:
+    # "B" is 10^9 and "T" 10^12 exactly: every digit survives at enough decimals
+    assert _short(1_234_567_891.0, 9) == "1.234567891B"
+    assert _short(1_234_567_891_234.0, 12) == "1.234567891234T"
+
+
+def test_tolerance_and_printed_figures_keep_seven_places_below_one() -> None:
+    # six decimals, plus one below a thousand: 1.2e-7 -> 0.0000001, 0.12345678 -> 0.1234568
+    assert _tolerance(_fact("=", 1.2e-7)) == "± 0.0000001"
+    assert _printed(Fact("x.y", 0.12345678, "x", 0.0, "<", "s", "q")) == "< 0.1234568"
+    assert _printed(Fact("x.y", 0.12345678, "x", 0.0, "=", "s", "q")) == "0.1234568"

@@ -31,3 +31,15 @@ def test_kv_headline_is_isca_table1() -> None:
     h = v3_headlines()
     assert h.kv_bytes_per_token == 70_272
     assert abs(h.llama_kv_ratio - 516_096 / 70_272) < 1e-12
+
+
+def test_the_intros_inputs_and_ratios() -> None:
+    # V3 report Table 1: "assuming the rental price of the H800 GPU is $2 per GPU hour"; 2,048 H800 GPUs
+    # (Section 2); pre-training at 4K (Section 4.2). Llama 3.1 model card: 30.84M GPU-hours against
+    # Table 1's 2.788M. List prices per 1M output tokens: GPT-4o (2024-08-06) $10.00, DeepSeek-V3 $1.10.
+    h = v3_headlines()
+    assert (h.usd_per_gpu_hour, h.cluster_gpus, h.seq_len) == (2, 2048, 4096)
+    assert h.total_usd == 2_788_000 * 2
+    assert h.pretraining_days == 2_664_000 / 2048 / 24
+    assert abs(h.llama_gpu_hours_ratio - 30.84 / 2.788) < 1e-12
+    assert abs(h.gpt4o_output_price_ratio - 10.00 / 1.10) < 1e-12

@@ -54,7 +54,7 @@ MTP_ACTIVE_OWN = 2 * D + ATTENTION + NORMS + MOE_ACTIVE + D
 SCALE = {"B": 1e9, "M": 1e6}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture  # per test: mutation testing runs only the tests during which it runs
 def table():
     return v3_parameter_reconciliation(load_model("DeepSeek-V3"))
 
@@ -390,3 +390,101 @@ def test_gqa_and_qwen_moe_tensor_names_with_biases():
     for shape in ((), (0, 4), (4, 0)):
         with pytest.raises(ConfigError, match="shape must be positive"):
             Tensor("t", shape, "BF16", inventory(load_model("DeepSeek-V2-Lite"))[0].component)
+
+
+# --- ISCA '25 Table 2, the DeepSeek-V3 row by hand ----------------------------------------------------
+
+
+def test_isca_table2_v3_row_by_hand():
+    """The row a reader compares: printed 250 GFLOPs, this method, the gap, 6N both ways and without the mask."""
+    from dsv3.claims.flops_table import isca_table2
+
+    table = isca_table2()  # the default sequence length is 4,096, Table 2's
+    assert list(table.columns) == [
+        "ISCA '25 row",
+        "config used",
+        "as printed (GFLOPs)",
+        "this method (GFLOPs)",
+        "gap",
+        "follows?",
+        "6N, N activated without embedding",
+        "6N, N activated with embedding and head",
+        "no causal mask",
+    ]
+    assert list(table["ISCA '25 row"]) == ["DeepSeek-V3", "DeepSeek-V2", "Qwen-72B (dense)", "LLaMA-405B (dense)"]
+    row = table.set_index("config used").loc["DeepSeek-V3"]
+    ours = 3 * (2 * ACTIVE_WITHOUT_EMBEDDING + LAYERS * ATTN_PER_KEY * (4096 + 1) / 2)
+    assert row["as printed (GFLOPs)"] == 250
+    assert row["this method (GFLOPs)"] == pytest.approx(ours / 1e9, rel=1e-12)
+    assert row["gap"] == pytest.approx(ours / 250e9 - 1, rel=1e-9)
+    assert row["6N, N activated without embedding"] == pytest.approx(6 * ACTIVE_WITHOUT_EMBEDDING / 1e9, rel=1e-12)
+    assert row["6N, N activated with embedding and head"] == pytest.approx(6 * ACTIVE_BOTH_ENDS / 1e9, rel=1e-12)
+    no_mask = 3 * (2 * ACTIVE_WITHOUT_EMBEDDING + LAYERS * ATTN_PER_KEY * 4096)
+    assert row["no causal mask"] == pytest.approx(no_mask / 1e9, rel=1e-12)
+
+
+def test_isca_table2_at_another_length():
+    """At 32K the attention term grows with (T + 1) / 2; the 6N columns do not move."""
+    from dsv3.claims.flops_table import isca_table2
+
+    row = isca_table2(32768).set_index("config used").loc["DeepSeek-V3"]
+    ours = 3 * (2 * ACTIVE_WITHOUT_EMBEDDING + LAYERS * ATTN_PER_KEY * (32768 + 1) / 2)
+    assert row["this method (GFLOPs)"] == pytest.approx(ours / 1e9, rel=1e-12)
+    assert row["no causal mask"] == pytest.approx(
+        3 * (2 * ACTIVE_WITHOUT_EMBEDDING + LAYERS * ATTN_PER_KEY * 32768) / 1e9
+    )
+    assert row["follows?"] == "✗"  # far above the printed 250 at 4K
+
+
+def test_each_note_names_what_its_count_includes(table):
+    """The notes a reader reads beside each figure name the convention, and their numbers are the counts."""
+    note = table["what the computation counts"]
+    assert "embedding and head included" in note["params.v3.paper_total"]
+    assert "without the input embedding" in note["params.v3.paper_activated"]
+    assert "would round to 38B" in note["params.v3.paper_activated"]  # 37.55B
+    assert "61-layer main model" in note["params.v3.readme_total"]
+    assert "embedding and head included" in note["params.v3.readme_total"]
+    assert f"vocabulary {V:,} x {D:,}" in note["params.v3.readme_embedding"]
+    assert "the nearest convention" in note["params.v3.readme_activated"]
+    assert "No count of whole weight matrices gives 36.7B" in note["params.v3.readme_activated"]
+    assert "without its shared embedding and head" in note["params.v3.mtp_unique"]
+    assert f"with it: {(MTP_OWN + MTP_PROJECTION) / 1e9:.2f}B" in note["params.v3.mtp_unique"]
+    assert "the count that reproduces its figure" in note["params.v3.mtp_unique"]
+    assert "with the shared embedding and head, again without M" in note["params.v3.mtp_activated"]
+    assert "the 14B is 685B - 671B" in note["params.v3.hf_mtp"]
+    assert "a difference of two rounded figures" in note["params.v3.hf_mtp"]
+    # safetensors metadata: F32 41,555,600 elements = the block scales + one routing bias of 256 per MoE layer
+    # (58 in the main model, 1 in the MTP module): 41,540,496 scales
+    scales = fact("params.v3.safetensors_f32").value - (58 + 1) * ROUTED
+    assert f"{scales / 1e6:.1f}M FP8 block scales" in note["params.v3.hf_total"]
+    assert "(the checkpoint's safetensors total to the element)" in note["params.v3.hf_total"]
+
+
+# --- published figures "with MTP": the MTP module counted on top of the main model ---------------------
+
+
+def test_published_figures_with_mtp_add_the_mtp_module_under_the_same_convention():
+    """DeepSeek-V3 with its MTP module (the projection M included, as dsv3.claims.published_params counts it):
+    both ends counted, the module's own copies of the embedding and head count too; neither end, they do not."""
+    import pandas as pd
+
+    from dsv3.claims.published_params import check_published
+    from dsv3.inputs.models import models_dir
+
+    mtp_total = MTP_OWN + MTP_PROJECTION
+    mtp_active = MTP_ACTIVE_OWN + MTP_PROJECTION
+    neither_total = MAIN_TOTAL - EMBEDDING - HEAD
+    neither_active = ACTIVE_BODY
+    want = {
+        ("total with MTP", "with_embedding_and_head"): MAIN_TOTAL + mtp_total + EMBEDDING + HEAD,
+        ("total with MTP", "without_embedding_and_head"): neither_total + mtp_total,
+        ("activated with MTP", "with_embedding_and_head"): ACTIVE_BOTH_ENDS + mtp_active + EMBEDDING + HEAD,
+        ("activated with MTP", "without_embedding_and_head"): neither_active + mtp_active,
+    }
+    table = pd.DataFrame(
+        [("deepseek-v3.json", figure, count, conv, "exact", 1.0, "", "s") for (figure, conv), count in want.items()],
+        columns=["file", "figure", "published", "convention", "rounding", "unit", "note", "source"],
+    )
+    checked = check_published(table, models_dir())
+    assert list(checked["computed"]) == list(want.values())
+    assert checked["reproduced"].all()

@@ -245,8 +245,8 @@ def mha_over_mla_cache(src: Sources, model: str) -> float:
 @check
 def article001_cache_over_mla(src: Sources, model: str) -> float:
     """Cache per token per layer of article 001's listing (K and V, each d_model wide) over MLA's d_c + d_h^R."""
-    arch = _arch(src, model)
-    return miscount_hidden_over_heads_per_layer(arch) / kv_cache_elements_per_layer(_mla(src, model))
+    arch, mla = _arch(src, model), _mla(src, model)  # the MLA check first: a GQA model is an UnknownCheck
+    return miscount_hidden_over_heads_per_layer(arch) / kv_cache_elements_per_layer(mla)
 
 
 @check

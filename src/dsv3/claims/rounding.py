@@ -37,5 +37,8 @@ def unit_of_decimals(decimals: int) -> float:
 
 
 def prints_as(computed: float, published: float, unit: float, rounding: str = "nearest") -> bool:
-    """Whether ``computed``, rounded as the figure was (:func:`rounded`), prints as ``published``."""
-    return abs(rounded(computed, rounding, unit) - published) <= 1e-6 * positive("unit", unit)
+    """Whether ``computed``, rounded as the figure was (:func:`rounded`), prints as ``published``.
+
+    :func:`rounded` checks ``unit``; equal means within a millionth of it.
+    """
+    return abs(rounded(computed, rounding, unit) - published) <= 1e-6 * unit
