@@ -167,12 +167,25 @@ def test_tokens_per_sequence_scales_tokens_not_the_cache() -> None:
     assert step.weight_bytes == (184 + 12) * 2 + 6 * 4 * 2
 
 
+def test_a_dense_model_sends_nothing_over_expert_parallel_gpus() -> None:
+    # No routed experts: nothing to dispatch, however many GPUs; the weights are all read.
+    step = rl.decode_step(TINY, batch=3, context=5, gpus=4)
+    assert step.network_bytes == 0
+    assert step.weight_bytes == (184 + 12 + 3 * 4) * 2
+
+
 @pytest.mark.parametrize(
-    ("kwargs", "name"), [({"gpus": 0}, "gpus"), ({"tokens_per_sequence": 1.5}, "tokens_per_sequence")]
+    ("kwargs", "name"),
+    [
+        ({"gpus": 0}, "gpus"),
+        ({"tokens_per_sequence": 1.5}, "tokens_per_sequence"),
+        ({"batch": 0}, "batch"),
+        ({"context": 0}, "context"),
+    ],
 )
 def test_decode_step_refuses(kwargs: dict, name: str) -> None:
     with pytest.raises(rl.RooflineInputError, match=rf"^{name}\b"):
-        rl.decode_step(TINY, 1, 5, **kwargs)
+        rl.decode_step(TINY, **({"batch": 1, "context": 5} | kwargs))
 
 
 # --- step_times, tokens_per_s -----------------------------------------------------------------
@@ -351,6 +364,10 @@ def test_decode_report_with_expert_parallelism_by_hand() -> None:
     # TINY_MOE on 2 GPUs, 1 sequence of 5 cached tokens: weights (4 + 48 + 12 + 16 + 40) x 2 + 72 =
     # 312 bytes, cache 5 x 8 = 40: memory 352 / 100 = 3.52 s. Network 4 x (1 + 4/128 + 2) bytes at
     # 10 B/s, or at an overriding 0.5 B/s.
+    # Default: one GPU holds every expert and sends nothing; 1 token touches 2 of 4 experts.
+    alone = rl.decode_report(TINY_MOE, HW, 1, 5)
+    assert alone["network_bytes"] == 0 and alone["network_s"] == 0
+    assert alone["weight_bytes"] == (4 + 48 + 12 + 48 + 16 + 40) * 2
     r = rl.decode_report(TINY_MOE, HW, 1, 5, gpus=2)
     sent = 4 * (1 + 4 / 128 + 2)
     assert r["network_bytes"] == pytest.approx(sent)
