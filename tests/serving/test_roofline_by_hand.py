@@ -287,6 +287,8 @@ def test_isca_time_per_token_default_and_validation() -> None:
         rl.isca_time_per_token(1e-6, 0)
     # (1 + 2) bytes x 2 tokens x 3 experts x 4 wide / 8 B/s = 9 s.
     assert rl.isca_comm_time(1, 2, 2, 3, 4, 8) == 9
+    with pytest.raises(rl.BandwidthError, match=r"^bandwidth\b"):
+        rl.isca_comm_time(1, 2, 2, 3, 4, 0)
 
 
 def test_concurrent_sequences_by_hand() -> None:
