@@ -109,3 +109,12 @@ def test_simulated_generation_by_hand() -> None:
 def test_simulated_generation_refuses_a_bad_count(n_tokens: object) -> None:
     with pytest.raises(sp.SpeculativeInputError, match=r"^n_tokens\b"):
         sp.simulate_generation(0.5, 1, n_tokens, np.random.default_rng(0))  # type: ignore[arg-type]
+
+
+def test_acceptance_refusals_name_the_argument() -> None:
+    with pytest.raises(sp.AcceptanceError, match=r"^alpha\b"):
+        sp.tokens_per_step(1.5)
+    with pytest.raises(sp.AcceptanceError, match=r"^alpha\b"):
+        sp.simulate_steps(1.5, 1, 10, np.random.default_rng(0))
+    with pytest.raises(sp.AcceptanceError, match=r"^p\b"):
+        sp.tokens_per_step_depth1(-0.5)
