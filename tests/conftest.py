@@ -30,6 +30,10 @@ def _fresh_caches_under_mutmut() -> None:
     by mutmut's own clean run before the fork) reaches none of the functions that computed them: it is
     not counted as reaching them, and in a child it reads the original code's result, so a mutant there
     "survives". mutmut sets ``MUTANT_UNDER_TEST`` for all its runs; a plain ``pytest`` keeps its caches.
+
+    For the same reason a fixture that calls the library is function-scoped, not module-scoped: a
+    module-scoped one runs inside the first test only, so mutmut would count no other test of the module
+    as reaching what it computed. The loaders are cached, so in a plain run this costs nothing.
     """
     if "MUTANT_UNDER_TEST" in os.environ:
         _clear_library_caches()

@@ -19,12 +19,12 @@ EMBEDDING = VOCAB * D  # 926,679,040: the input embedding; the output head has t
 EXPERT = 3 * D * WIDTH  # gate, up and down projections of one routed expert: 44,040,192
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def v3():
     return load_model("DeepSeek-V3")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def llama():
     return load_model("Llama-3.1-405B")
 

@@ -14,7 +14,7 @@ from dsv3.book import score_tables, style
 from dsv3.inputs.scores import load_scores
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def scores():
     return load_scores()
 

@@ -22,7 +22,7 @@ from dsv3.claims.articles import (
 from dsv3.inputs.claims import load_sources
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def sources():
     return load_sources()
 

@@ -13,7 +13,7 @@ from dsv3.claims.articles import UnknownCheck, computed_value, decide
 from dsv3.inputs.claims import load_sources
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def sources():
     return load_sources()
 

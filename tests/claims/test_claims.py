@@ -179,12 +179,12 @@ APPROX = {
 }
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def claims() -> pd.DataFrame:
     return load_claims()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def sources():
     return load_sources()
 

@@ -107,12 +107,12 @@ def differences(expected: dict, actual: dict) -> list[str]:
     return sorted(out)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def paper() -> tuple[dict, dict]:
     return parse_fixture(FIXTURE.read_text(encoding="utf-8"))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def scores() -> pd.DataFrame:
     return scores_data.load_scores()
 

@@ -18,7 +18,7 @@ from dsv3.inputs.schema import DataError
 from dsv3.serving import prices
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def table():
     return price_data.load_prices()
 

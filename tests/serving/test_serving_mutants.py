@@ -12,7 +12,7 @@ from dsv3.serving import economics, memory, roofline, speculative
 from dsv3.training import expert_parallel
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def v3():
     return load_model("DeepSeek-V3")
 
