@@ -343,6 +343,11 @@ def test_good_row_reads(write_csv):
     assert table.loc[0, "claimed_value"] == 2788 and table.loc[0, "scale"] == 1e3
 
 
+def test_an_empty_scale_means_one(write_csv):
+    table = read_claims(write_csv("c.csv", HEADER + GOOD.replace(",1e3,GPU-h,", ",,GPU-h,")))
+    assert table.loc[0, "scale"] == 1.0
+
+
 @pytest.mark.parametrize(
     ("row", "match"),
     [

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from dsv3.book.style import MODEL_COLORS, color
-from dsv3.inputs.models import model_ids, model_table
+from dsv3.inputs.models import model_id, model_ids, model_table
 from dsv3.inputs.prices import load_prices
 from dsv3.inputs.runs import training_runs
 from dsv3.inputs.scores import load_models, load_scores
@@ -48,3 +48,10 @@ def test_every_id_has_one_colour_and_every_colour_an_id() -> None:
     assert len(set(MODEL_COLORS.values())) == len(MODEL_COLORS)  # no two models share a colour
     with pytest.raises(KeyError, match="no-such-model"):
         color("no-such-model")
+
+
+def test_model_id_by_the_name_in_models_csv() -> None:
+    assert model_id("Llama-3.1-405B") == "llama-3.1-405b"
+    assert model_id("DeepSeek-V3") == "deepseek-v3"
+    with pytest.raises(KeyError, match="Llama-4"):
+        model_id("Llama-4")
