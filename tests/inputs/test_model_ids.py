@@ -43,7 +43,7 @@ def test_every_id_has_one_colour_and_every_colour_an_id() -> None:
     known = set(model_ids()["model_id"])
     assert set(MODEL_COLORS) <= known, sorted(set(MODEL_COLORS) - known)
     for name, load in TABLES.items():
-        for mid in set(load()["mid"].dropna()):
+        for mid in set(load()["model_id"].dropna()):
             assert color(mid) == MODEL_COLORS[mid], f"{name}: {mid}"
     assert len(set(MODEL_COLORS.values())) == len(MODEL_COLORS)  # no two models share a colour
     with pytest.raises(KeyError, match="no-such-model"):
