@@ -103,6 +103,6 @@ MODULES ?=
 # SAMPLE=N: score a uniform random sample of N mutants (seed SEED) with its 95% interval, instead of every mutant.
 SAMPLE ?=
 SEED ?= 1
-mutate: $(READY) ## mutation score of src/ under the unit tests (hours; MODULES=dsv3.arch.params for one module, SAMPLE=400 for a sample); report in _build/mutation/
+mutate: $(READY) ## mutation score of src/ under the unit tests (SAMPLE=1000 for a sample, minutes; MODULES=dsv3.arch.params for one module; alone: every mutant without a result in mutants/); report in _build/mutation/
 	@test -x $(BIN)/mutmut || { echo "mutmut is not in $(VENV): $(BIN)/pip install mutmut==3.8.1"; exit 1; }
 	nice -n 19 $(BIN)/python tools/mutation_report.py $(if $(SAMPLE),--sample $(SAMPLE) --seed $(SEED)) $(MODULES)

@@ -5,7 +5,7 @@ minimal config (only the keys the parser requires) and the same config with the 
 the defaults that Hugging Face's configuration class of the family documents (``transformers``,
 ``src/transformers/models/<family>/configuration_<family>.py``; the DeepSeek families as
 ``configuration_deepseek_v2.py`` / ``configuration_deepseek_v3.py`` of that library). The two must parse to the
-same architecture and the same parameter count. The README ("Mutation testing", "Config defaults") has the table
+same architecture and the same parameter count. The README ("What a missing key means") has the table
 of every default and its source.
 
 Only a missing key takes the documented default: a key given as ``null`` keeps the class's handling of None.

@@ -78,7 +78,7 @@ ARCHITECTURES: dict[str, str] = {
 #: given as ``null`` keeps the class's handling of None (``num_key_value_heads`` -> ``num_attention_heads``,
 #: ``q_lora_rank`` -> no query compression, ``n_shared_experts`` -> none). The sizes that make the model
 #: (``hidden_size``, ``num_hidden_layers``, ...) stay required: a config without them is refused, not guessed.
-#: The README ("Config defaults") has the table, and tests/inputs/test_config_defaults.py writes each out by hand.
+#: The README ("What a missing key means") has the table, and tests/inputs/test_config_defaults.py writes each out by hand.
 DOCUMENTED_DEFAULTS: dict[str, dict[str, Any]] = {
     "mistral": {"num_key_value_heads": 8, "sliding_window": 4096},
     "mixtral": {"num_key_value_heads": 8, "rope_theta": 1e6},
