@@ -53,3 +53,11 @@ def test_mla_weights_name_a_bad_query_compression() -> None:
         init_weights(d_model=16, n_heads=2, d_h=4, d_c=6, d_rope=4, d_c_q=0)
     w = init_weights(d_model=16, n_heads=2, d_h=4, d_c=6, d_rope=4, d_c_q=8)
     assert w.w_dq.shape == (8, 16)  # W^DQ: d_c_q x d (V2 Eq. 12)
+
+
+@pytest.mark.parametrize("field", ["d_model", "n_heads", "d_h", "d_c", "d_rope", "d_v"])
+def test_mla_weights_name_each_bad_size(field: str) -> None:
+    sizes = {"d_model": 16, "n_heads": 2, "d_h": 4, "d_c": 6, "d_rope": 4, "d_v": 4}
+    init_weights(**sizes)
+    with pytest.raises(ValueError, match=rf"^{field} "):
+        init_weights(**{**sizes, field: 0})
