@@ -12,6 +12,10 @@ BYTECODE := $(VENV)/.bytecode
 # It lives beside the environment (a venv made without pip), bootstrapped once by the system's pip.
 UV_VERSION := 0.13.9
 UV     := $(VENV)/uv-bootstrap/bin/uv
+# The project's own modules and tests are byte-compiled as they are first imported, as Python does by default:
+# a machine that sets PYTHONDONTWRITEBYTECODE=1 would otherwise recompile src/ in every kernel and make pytest
+# rewrite the assertions of every test file in every worker at every run (7 s of `make test`).
+export PYTHONDONTWRITEBYTECODE :=
 # Every MyST notebook of the book: the intro and the chapters (pages without code are plain Markdown).
 NOTEBOOKS := intro.md notation.md status.md $(sort $(wildcard chapters/*.md))
 
